@@ -1,0 +1,130 @@
+#include "config.h"
+
+#include <qb/qblog.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define VG_MAX_SECRETS 8
+#define VG_LOG_LINE 2048
+
+static char *secrets[VG_MAX_SECRETS];
+static size_t nsecrets;
+static int log_ready;
+
+void vg_log_add_secret(const char *secret)
+{
+	char *copy;
+
+	/* Masking a one-character "secret" would shred every message. */
+	if (secret == NULL || strlen(secret) < 2 || nsecrets == VG_MAX_SECRETS)
+		return;
+	copy = strdup(secret);
+	if (copy != NULL)
+		secrets[nsecrets++] = copy;
+}
+
+void vg_log_clear_secrets(void)
+{
+	for (size_t i = 0; i < nsecrets; i++) {
+		explicit_bzero(secrets[i], strlen(secrets[i]));
+		free(secrets[i]);
+		secrets[i] = NULL;
+	}
+	nsecrets = 0;
+}
+
+size_t vg_log_mask(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	if (outlen == 0)
+		return 0;
+	while (*in != '\0' && o + 1 < outlen) {
+		size_t matched = 0;
+
+		for (size_t i = 0; i < nsecrets; i++) {
+			size_t len = strlen(secrets[i]);
+
+			if (strncmp(in, secrets[i], len) == 0 && len > matched)
+				matched = len;
+		}
+		if (matched > 0) {
+			for (const char *m = "****"; *m != '\0' && o + 1 < outlen; m++)
+				out[o++] = *m;
+			in += matched;
+		} else {
+			out[o++] = *in++;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* libqb substitutes % sequences in the format; an instance name is user data. */
+static void append_escaped(char *dst, size_t dstlen, const char *src)
+{
+	size_t o = strlen(dst);
+
+	for (; *src != '\0' && o + 2 < dstlen; src++) {
+		if (*src == '%')
+			dst[o++] = '%';
+		dst[o++] = *src;
+	}
+	dst[o] = '\0';
+}
+
+void vg_log_init(const char *name, const char *instance, int stderr_priority)
+{
+	char fmt[256] = "%N";
+
+	qb_log_init(name, LOG_DAEMON, LOG_INFO);
+	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_TRUE);
+	qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
+			  "*", LOG_INFO);
+	qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
+	qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
+			  "*", (uint8_t)stderr_priority);
+	if (instance != NULL && *instance != '\0') {
+		strcat(fmt, "(");
+		append_escaped(fmt, sizeof(fmt) - 32, instance);
+		strcat(fmt, ")");
+	}
+	strcat(fmt, "[%P]: %p: %b");
+	qb_log_format_set(QB_LOG_SYSLOG, fmt);
+	qb_log_format_set(QB_LOG_STDERR, fmt);
+	log_ready = 1;
+}
+
+void vg_log_fini(void)
+{
+	if (log_ready)
+		qb_log_fini();
+	log_ready = 0;
+	vg_log_clear_secrets();
+}
+
+void vg_vlog(int priority, const char *fmt, va_list ap)
+{
+	char raw[VG_LOG_LINE];
+	char masked[VG_LOG_LINE];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	vg_log_mask(raw, masked, sizeof(masked));
+	explicit_bzero(raw, sizeof(raw));
+	if (log_ready)
+		qb_log(priority, "%s", masked);
+	else
+		fprintf(stderr, "%s\n", masked);
+}
+
+void vg_log(int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vg_vlog(priority, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,80 @@
+/* Processes as /proc shows them.
+ *
+ * A dead daemon can linger as a zombie for seconds (kill(pid, 0) still
+ * succeeds), a SIGSTOPped one looks alive, and a pidfile can name a PID that
+ * has since been reused by another program.  These helpers look at the
+ * process state and the executable, not just at whether a PID exists.
+ */
+#ifndef VG_PROC_H
+#define VG_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "deadline.h"
+
+enum vg_proc_state {
+	VG_PROC_GONE,		/* no such process */
+	VG_PROC_ZOMBIE,		/* exited, not yet reaped (Z or X) */
+	VG_PROC_STOPPED,	/* stopped by a signal or traced (T or t) */
+	VG_PROC_ALIVE,		/* anything else: R, S, D, I, ... */
+};
+
+const char *vg_proc_state_name(enum vg_proc_state s);
+
+/* State of pid from /proc/<pid>/stat. */
+enum vg_proc_state vg_proc_state(pid_t pid);
+
+/* Parse the state letter out of a /proc/<pid>/stat line (the command name
+ * may itself contain spaces and parentheses).  0 and *out on success. */
+int vg_proc_parse_stat_state(const char *line, char *out);
+
+/* Read a pidfile: 0 and *pid on success, -ENOENT when absent, -EINVAL when
+ * it does not hold a plausible PID. */
+int vg_pidfile_read(const char *path, pid_t *pid);
+
+/* True when /proc/<pid>/exe is binary (after resolving symlinks); a binary
+ * replaced by a package upgrade (" (deleted)") still counts. */
+bool vg_proc_exe_is(pid_t pid, const char *binary);
+
+/* True when pid shares our mount namespace (so it is "our" daemon, not one
+ * of a test node's or container's with the same binary). */
+bool vg_proc_same_mntns(pid_t pid);
+
+/* The live (not zombie) process of binary: the pidfile's PID when it really
+ * runs binary, else the first process of binary in our mount namespace.
+ * 0 and *pid, -ESRCH when none.  *state gets the process state. */
+int vg_daemon_find(const char *binary, const char *pidfile, pid_t *pid,
+		   enum vg_proc_state *state);
+
+/* Wait until pid is gone or a zombie.  0 on success, -ETIMEDOUT. */
+int vg_proc_wait_dead(pid_t pid, const struct vg_deadline *d);
+
+/* Send sig, wait up to grace_ms for death; then SIGKILL and wait until the
+ * deadline.  A stopped process also gets SIGCONT so SIGTERM can act.
+ * 0 when dead, -ETIMEDOUT otherwise. */
+int vg_proc_terminate(pid_t pid, long long grace_ms, const struct vg_deadline *d);
+
+/* A qemu process as seen in /proc. */
+struct vg_qemu_proc {
+	pid_t pid;
+	char name[128];		/* -name guest=NAME */
+	char uuid[40];		/* -uuid UUID */
+};
+
+/* Fill up to max qemu processes (exe qemu-system-* or qemu-kvm) in our PID
+ * namespace; returns how many were found in total (may exceed max). */
+size_t vg_qemu_scan(struct vg_qemu_proc *out, size_t max);
+
+/* Parse a NUL-separated qemu command line (as /proc/<pid>/cmdline) for its
+ * guest name and uuid.  Exposed for unit tests. */
+void vg_qemu_parse_cmdline(const char *buf, size_t len, struct vg_qemu_proc *q);
+
+/* Start a program that daemonizes itself (libvirtd --daemon): fork, setsid,
+ * redirect stdio to /dev/null, exec; wait for the foreground process to exit.
+ * 0 when it exited 0 before the deadline; otherwise -errno or -ETIMEDOUT and
+ * *status (if not NULL) holds the wait status. */
+int vg_spawn_daemon(char *const argv[], const struct vg_deadline *d, int *status);
+
+#endif
