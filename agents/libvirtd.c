@@ -77,7 +77,8 @@ static const struct ocf_param params[] = {
 		"Degraded threshold in milliseconds",
 		"A monitor whose API calls took longer than this returns 190 "
 		"(degraded) instead of success. 0 disables the check. Must be lower "
-		"than monitor_timeout." },
+		"than monitor_timeout; when unset, half of monitor_timeout if that is "
+		"less than 2000." },
 	[P_STOP_GRACE] = { "stop_grace", OCF_PARAM_INTEGER, "15000", OCF_P_RELOADABLE,
 		0, 3600000,
 		"SIGTERM grace in milliseconds",
@@ -236,25 +237,29 @@ static size_t guests_describe(char *buf, size_t len)
 	return n;
 }
 
+/* No live libvirtd.  A clean stop removes libvirtd's pidfile (libvirtd does
+ * on exit, and our stop removes a stale one), so guests running without
+ * libvirtd after a planned stop are "not running", while a pidfile left
+ * behind is a crash: that is the failure that must be loud. */
 static enum ocf_exitcode report_not_running(struct ocf_ctx *ctx, const struct daemon *d)
 {
 	char guests[384];
 	size_t n = guests_describe(guests, sizeof(guests));
 
-	if (d->state == D_ABSENT && n == 0)
+	if (d->state == D_ABSENT) {
+		if (n > 0)
+			vg_info("libvirtd is stopped; %s", guests);
 		return PCMK_OCF_NOT_RUNNING;
-	if (d->state == D_CRASHED && n == 0 && ctx->probe) {
+	}
+	if (n == 0 && ctx->probe) {
 		vg_warn("stale pidfile %s (PID %d %s) and no guests: treating as stopped",
 			ocf_str(ctx, P_PIDFILE), (int)d->pid, vg_proc_state_name(d->stale));
 		return PCMK_OCF_NOT_RUNNING;
 	}
-	if (d->state == D_CRASHED)
-		ocf_exit_reason(ctx, "libvirtd crashed: %s names PID %d, which is %s; %s "
-				"without libvirtd", ocf_str(ctx, P_PIDFILE), (int)d->pid,
-				d->stale == VG_PROC_ZOMBIE ? "a zombie" :
-				d->stale == VG_PROC_GONE ? "gone" : "another program", guests);
-	else
-		ocf_exit_reason(ctx, "libvirtd is not running but %s without it", guests);
+	ocf_exit_reason(ctx, "libvirtd crashed: %s names PID %d, which is %s; %s "
+			"without libvirtd", ocf_str(ctx, P_PIDFILE), (int)d->pid,
+			d->stale == VG_PROC_ZOMBIE ? "a zombie" :
+			d->stale == VG_PROC_GONE ? "gone" : "another program", guests);
 	return PCMK_OCF_UNKNOWN_ERROR;
 }
 
@@ -334,11 +339,23 @@ static enum ocf_exitcode guests_check(struct ocf_ctx *ctx, const struct virt_pro
 	return PCMK_OCF_OK;
 }
 
+/* The configured threshold, or by default the lower of 2 s and half the
+ * API deadline, so a short monitor_timeout alone stays a valid setting. */
+static long long slow_threshold(const struct ocf_ctx *ctx)
+{
+	long long slow = ocf_int(ctx, P_SLOW_THRESHOLD);
+	long long half = ocf_int(ctx, P_MONITOR_TIMEOUT) / 2;
+
+	if (!ctx->value[P_SLOW_THRESHOLD].set && slow > half)
+		return half;
+	return slow;
+}
+
 static enum ocf_exitcode monitor_running(struct ocf_ctx *ctx, pid_t pid)
 {
 	struct virt_probe *p = calloc(1, sizeof(*p));
 	enum virt_depth depth = ctx->check_level >= 10 ? VIRT_DEPTH_DRIVER : VIRT_DEPTH_API;
-	long long elapsed = 0, slow = ocf_int(ctx, P_SLOW_THRESHOLD);
+	long long elapsed = 0, slow = slow_threshold(ctx);
 	enum ocf_exitcode rc;
 
 	if (p == NULL)
@@ -556,7 +573,7 @@ static bool is_stop(const struct ocf_ctx *ctx)
 static enum ocf_exitcode libvirtd_validate(struct ocf_ctx *ctx)
 {
 	const char *mode = ocf_str(ctx, P_VIRTLOCKD);
-	long long slow = ocf_int(ctx, P_SLOW_THRESHOLD);
+	long long slow = slow_threshold(ctx);
 
 	if (strcmp(mode, "auto") != 0 && strcmp(mode, "yes") != 0 && strcmp(mode, "no") != 0) {
 		ocf_exit_reason(ctx, "parameter 'virtlockd' must be auto, yes or no, not '%s'", mode);

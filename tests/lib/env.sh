@@ -43,6 +43,9 @@ vg_ns_enter() {
 	fi
 	ip link set lo up
 	hostname "${VG_HOSTNAME:-vgtest}"
+	# A sysfs of our own network namespace: otherwise libvirt enumerates
+	# (and ethtool-probes) the host's interfaces.
+	mount -t sysfs sysfs /sys 2>/dev/null || true
 	mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 	mount -t tmpfs -o mode=755 tmpfs /run
 	mkdir -p /run/lock /run/user
@@ -78,6 +81,9 @@ vg_ns_install() {
 		localstatedir=/var >"$VG_TMP/install.log" 2>&1 ||
 		tap_bail "make install failed: $(tail -5 "$VG_TMP/install.log")"
 	mkdir -p "$d/usr/sbin" "$d/usr/lib/ocf/resource.d"
+	# The recording test fence agent (tests/lib/fence_vgrecord) goes where
+	# the fencer looks for agents, beside the real ones.
+	install -m 755 "$VG_TOP/tests/lib/fence_vgrecord" "$d/usr/sbin/fence_vgrecord"
 	mount -t overlay overlay -o "lowerdir=$d/usr/sbin:/usr/sbin" /usr/sbin ||
 		tap_bail "cannot overlay /usr/sbin"
 	mount -t overlay overlay \
