@@ -163,6 +163,7 @@ static int helpers_count(const struct ocf_ctx *ctx)
 static enum ocf_exitcode helper_start(struct ocf_ctx *ctx, const struct helper *h)
 {
 	char *argv[8];
+	char err[256];
 	int i = 0, rc;
 	pid_t pid;
 	enum vg_proc_state st;
@@ -178,10 +179,12 @@ static enum ocf_exitcode helper_start(struct ocf_ctx *ctx, const struct helper *
 		argv[i++] = (char *)h->config;
 	}
 	argv[i] = NULL;
-	rc = vg_spawn_daemon(argv, &ctx->deadline, NULL);
+	rc = vg_spawn_daemon(argv, &ctx->deadline, NULL, err, sizeof(err));
 	if (rc != 0) {
-		ocf_exit_reason(ctx, "%s did not start: %s", h->name,
-				rc == -ETIMEDOUT ? "it did not detach in time" : strerror(-rc));
+		ocf_exit_reason(ctx, "%s did not start: %s%s%s", h->name,
+				rc == -ETIMEDOUT ? "it did not detach in time" :
+				rc == -ENOEXEC ? "it could not be executed" : "it exited with an error",
+				err[0] ? ": " : "", err);
 		return PCMK_OCF_UNKNOWN_ERROR;
 	}
 	vg_info("started %s " QB_XS " %s", h->name, h->binary);
@@ -443,6 +446,7 @@ static enum ocf_exitcode libvirtd_start(struct ocf_ctx *ctx)
 {
 	struct daemon d = libvirtd_inspect(ctx);
 	char opts[1024];
+	char err[256];
 	char *argv[40];
 	int argc = 0, rc;
 
@@ -473,16 +477,17 @@ static enum ocf_exitcode libvirtd_start(struct ocf_ctx *ctx)
 	argc += split_options(opts, argv + argc, 32);
 	argv[argc] = NULL;
 
-	rc = vg_spawn_daemon(argv, &ctx->deadline, NULL);
+	rc = vg_spawn_daemon(argv, &ctx->deadline, NULL, err, sizeof(err));
 	if (rc == -ETIMEDOUT) {
 		ocf_exit_reason(ctx, "libvirtd did not detach within the start timeout "
 				"(%lld ms)", ctx->timeout_ms);
 		return PCMK_OCF_UNKNOWN_ERROR;
 	}
 	if (rc != 0) {
-		ocf_exit_reason(ctx, "libvirtd failed to start (%s); check %s and "
+		ocf_exit_reason(ctx, "libvirtd failed to start (%s)%s%s; check %s and "
 				"libvirtd's log", rc == -ENOEXEC ? "could not execute" :
-				"exited with an error", ocf_str(ctx, P_CONFIG));
+				"exited with an error", err[0] ? ": " : "", err,
+				ocf_str(ctx, P_CONFIG));
 		return PCMK_OCF_UNKNOWN_ERROR;
 	}
 	rc = wait_answering(ctx);
@@ -626,7 +631,6 @@ static const struct ocf_action actions[] = {
 	{ "reload", libvirtd_reload, 30, 0, -1, 0 },
 	{ "validate-all", NULL, 30, 0, -1, 0 },
 	{ "meta-data", NULL, 5, 0, -1, OCF_A_NO_VALIDATE },
-	{ "usage", NULL, 5, 0, -1, OCF_A_NO_VALIDATE },
 	{ NULL, NULL, 0, 0, 0, 0 },
 };
 

@@ -124,7 +124,9 @@ int vg_bounded_run(vg_bounded_fn fn, void *arg, void *result, size_t result_len,
 	if (rc == 0 && head.len > 0)
 		rc = read_all(fds[0], result, result_len, d);
 	close(fds[0]);
-	reap(pid, rc != 0);
+	/* The child has nothing left to do once it answered: never let a slow
+	 * exit leave a zombie in a long-running daemon. */
+	reap(pid, true);
 	if (elapsed_ms != NULL)
 		*elapsed_ms = vg_now_ms() - t0;
 	return rc != 0 ? rc : head.rc;

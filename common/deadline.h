@@ -39,7 +39,8 @@ struct vg_deadline vg_deadline_min(const struct vg_deadline *a,
 long long vg_deadline_budget_ms(long long timeout_ms);
 
 /* Parse a millisecond count as Pacemaker passes it (OCF_RESKEY_CRM_meta_timeout).
- * Accepts decimal digits only; 0 on success and *out written, -EINVAL otherwise. */
+ * Accepts decimal digits only; 0 on success and *out written, -EINVAL for
+ * anything else, -ERANGE on overflow; *out is untouched on failure. */
 int vg_parse_ms(const char *s, long long *out);
 
 /* Sleep for min(ms, remaining) milliseconds. */

@@ -63,6 +63,20 @@ size_t vg_log_mask(const char *in, char *out, size_t outlen)
 	return o;
 }
 
+void vg_log_vmask(const char *fmt, va_list ap, char *out, size_t outlen)
+{
+	char *raw = NULL;
+	int n = vasprintf(&raw, fmt, ap);
+
+	if (n < 0 || raw == NULL) {
+		snprintf(out, outlen, "(message lost: out of memory)");
+		return;
+	}
+	vg_log_mask(raw, out, outlen);
+	explicit_bzero(raw, (size_t)n);
+	free(raw);
+}
+
 /* libqb substitutes % sequences in the format; an instance name is user data. */
 static void append_escaped(char *dst, size_t dstlen, const char *src)
 {
@@ -108,12 +122,11 @@ void vg_log_fini(void)
 
 void vg_vlog(int priority, const char *fmt, va_list ap)
 {
-	char raw[VG_LOG_LINE];
 	char masked[VG_LOG_LINE];
 
-	vsnprintf(raw, sizeof(raw), fmt, ap);
-	vg_log_mask(raw, masked, sizeof(masked));
-	explicit_bzero(raw, sizeof(raw));
+	/* Mask the whole message before it is cut to length: a secret that
+	 * straddled the cut would otherwise escape half-printed. */
+	vg_log_vmask(fmt, ap, masked, sizeof(masked));
 	if (log_ready)
 		qb_log(priority, "%s", masked);
 	else

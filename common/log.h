@@ -28,6 +28,10 @@ void vg_log_clear_secrets(void);
  * registered secret by "****".  Returns the length written. */
 size_t vg_log_mask(const char *in, char *out, size_t outlen);
 
+/* Format, then mask, then truncate to outlen (always terminated). */
+void vg_log_vmask(const char *fmt, va_list ap, char *out, size_t outlen)
+	__attribute__((format(printf, 1, 0)));
+
 void vg_log(int priority, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void vg_vlog(int priority, const char *fmt, va_list ap)

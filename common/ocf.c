@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,7 @@ static enum ocf_exitcode load_param(struct ocf_ctx *ctx, int i,
 			if (ocf_parse_bool(v.str, &b) != 0) {
 				set_reason(ctx, "parameter '%s' must be a boolean "
 					   "(true/false, yes/no, 1/0), not '%s'",
-					   p->name, v.str);
+					   p->name, p->flags & OCF_P_SECRET ? "****" : v.str);
 				return PCMK_OCF_NOT_CONFIGURED;
 			}
 			v.num = b;
@@ -295,13 +296,10 @@ void ocf_usage_write(const struct ocf_agent *agent, FILE *out)
 void ocf_exit_reason(struct ocf_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	char raw[sizeof(ctx->reason)];
 
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	vg_log_vmask(fmt, ap, ctx->reason, sizeof(ctx->reason));
 	va_end(ap);
-	vg_log_mask(raw, ctx->reason, sizeof(ctx->reason));
-	explicit_bzero(raw, sizeof(raw));
 }
 
 const char *ocf_exit_name(int rc)
@@ -318,6 +316,7 @@ const char *ocf_exit_name(int rc)
 	case PCMK_OCF_RUNNING_PROMOTED: return "OCF_RUNNING_PROMOTED";
 	case PCMK_OCF_FAILED_PROMOTED: return "OCF_FAILED_PROMOTED";
 	case PCMK_OCF_DEGRADED: return "OCF_DEGRADED";
+	case PCMK_OCF_DEGRADED_PROMOTED: return "OCF_DEGRADED_PROMOTED";
 	default: return "OCF_UNKNOWN";
 	}
 }
@@ -367,6 +366,10 @@ int ocf_main(const struct ocf_agent *agent, int argc, char **argv)
 		printf("%s (vmguard) %s\n", agent->name, agent->version);
 		return PCMK_OCF_OK;
 	}
+
+	/* pacemaker-execd may hand us SIGCHLD ignored; then our children are
+	 * reaped by the kernel and waitpid() cannot see how they exited. */
+	signal(SIGCHLD, SIG_DFL);
 
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL) {

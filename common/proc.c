@@ -208,6 +208,8 @@ int vg_proc_terminate(pid_t pid, long long grace_ms, const struct vg_deadline *d
 {
 	struct vg_deadline grace;
 
+	if (pid <= 0)	/* kill(0 or -1, ...) would hit our group or everyone */
+		return -EINVAL;
 	vg_deadline_in_ms(&grace, grace_ms);
 	grace = vg_deadline_min(&grace, d);
 	if (kill(pid, SIGTERM) != 0)
@@ -234,13 +236,20 @@ void vg_qemu_parse_cmdline(const char *buf, size_t len, struct vg_qemu_proc *q)
 			snprintf(q->uuid, sizeof(q->uuid), "%.*s", (int)alen, arg);
 		} else if (prev != NULL && strcmp(prev, "-name") == 0) {
 			/* "-name guest=NAME,debug-threads=on" or "-name NAME" */
+			/* libvirt escapes a ',' in the name as ",,". */
 			const char *n = arg;
-			size_t nl;
+			size_t o = 0;
 
 			if (strncmp(n, "guest=", 6) == 0)
 				n += 6;
-			nl = strcspn(n, ",");
-			snprintf(q->name, sizeof(q->name), "%.*s", (int)nl, n);
+			for (; *n != '\0' && o + 1 < sizeof(q->name); n++) {
+				if (*n == ',' && n[1] != ',')
+					break;
+				if (*n == ',')
+					n++;
+				q->name[o++] = *n;
+			}
+			q->name[o] = '\0';
 		}
 		prev = arg;
 		arg += alen + 1;
@@ -297,47 +306,91 @@ size_t vg_qemu_scan(struct vg_qemu_proc *out, size_t max)
 	return n;
 }
 
-int vg_spawn_daemon(char *const argv[], const struct vg_deadline *d, int *status)
+/* Whatever the foreground process wrote to stderr, without blocking: the
+ * detached daemon may still hold the pipe open. */
+static void drain_stderr(int fd, char *errbuf, size_t errlen)
+{
+	size_t off = 0;
+
+	if (errbuf == NULL || errlen == 0)
+		return;
+	errbuf[0] = '\0';
+	while (off + 1 < errlen) {
+		ssize_t n = read(fd, errbuf + off, errlen - 1 - off);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	errbuf[off] = '\0';
+	/* One line for an exit reason: newlines become "; ". */
+	for (char *p = errbuf; *p != '\0'; p++) {
+		if (*p == '\n' && p[1] != '\0')
+			*p = ';';
+		else if (*p == '\n')
+			*p = '\0';
+	}
+}
+
+int vg_spawn_daemon(char *const argv[], const struct vg_deadline *d, int *status,
+		    char *errbuf, size_t errlen)
 {
 	pid_t pid;
-	int st = 0, fd;
+	int st = -1, fd, errpipe[2], rc;
 
-	pid = fork();
-	if (pid < 0)
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (pipe2(errpipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(errpipe[0]);
+		close(errpipe[1]);
+		return rc;
+	}
 	if (pid == 0) {
 		setsid();
 		fd = open("/dev/null", O_RDWR);
 		if (fd >= 0) {
 			dup2(fd, STDIN_FILENO);
 			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			if (fd > STDERR_FILENO)
-				close(fd);
 		}
+		dup2(errpipe[1], STDERR_FILENO);
 		closefrom(STDERR_FILENO + 1);
+		/* The pipe was O_NONBLOCK for our reads only. */
+		fcntl(STDERR_FILENO, F_SETFL, 0);
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	close(errpipe[1]);
 	for (;;) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
 
 		if (r == pid)
 			break;
-		if (r < 0 && errno != EINTR)
-			return -errno;
+		if (r < 0 && errno != EINTR) {
+			rc = -errno;
+			goto out;
+		}
 		if (vg_deadline_expired(d)) {
-			/* The daemon did not detach in time; it is not ours to kill
-			 * yet (it may be about to), the caller decides. */
-			if (status != NULL)
-				*status = -1;
-			return -ETIMEDOUT;
+			/* It did not detach in time: a daemon that hangs in its
+			 * foreground is of no use, and must not linger unreaped. */
+			(void)kill(pid, SIGKILL);
+			(void)waitpid(pid, &st, 0);
+			rc = -ETIMEDOUT;
+			goto out;
 		}
 		vg_deadline_sleep_ms(d, 10);
 	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		rc = 0;
+	else
+		rc = WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -ENOEXEC : -ECHILD;
+out:
+	drain_stderr(errpipe[0], errbuf, errlen);
+	close(errpipe[0]);
 	if (status != NULL)
 		*status = st;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -ENOEXEC : -ECHILD;
+	return rc;
 }

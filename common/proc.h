@@ -72,9 +72,14 @@ size_t vg_qemu_scan(struct vg_qemu_proc *out, size_t max);
 void vg_qemu_parse_cmdline(const char *buf, size_t len, struct vg_qemu_proc *q);
 
 /* Start a program that daemonizes itself (libvirtd --daemon): fork, setsid,
- * redirect stdio to /dev/null, exec; wait for the foreground process to exit.
- * 0 when it exited 0 before the deadline; otherwise -errno or -ETIMEDOUT and
- * *status (if not NULL) holds the wait status. */
-int vg_spawn_daemon(char *const argv[], const struct vg_deadline *d, int *status);
+ * stdin/stdout to /dev/null, stderr to a pipe, exec; wait for the foreground
+ * process to exit.  0 when it exited 0 before the deadline.  Otherwise
+ * -ETIMEDOUT (the process is killed and reaped), -ENOEXEC (exec failed) or
+ * -ECHILD (it exited non-zero or died); *status (optional) holds the wait
+ * status and errbuf (optional) what it wrote to stderr, so the caller can
+ * say why.  SIGCHLD must not be ignored (ocf_main() resets it): an ignored
+ * SIGCHLD makes waitpid() fail. */
+int vg_spawn_daemon(char *const argv[], const struct vg_deadline *d, int *status,
+		    char *errbuf, size_t errlen);
 
 #endif

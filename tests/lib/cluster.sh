@@ -31,7 +31,8 @@ _cl_private_dirs() {
 	for d in cib pengine blackbox cores; do
 		mkdir -p /var/lib/pacemaker/$d
 	done
-	mkdir -p /var/log/pacemaker /var/log/corosync /var/log/cluster
+	mkdir -p /var/log/pacemaker /var/log/corosync /var/log/cluster /var/log/crmsh \
+		/var/log/libvirt/qemu
 	chown -R hacluster:haclient /var/lib/pacemaker /var/log/pacemaker
 	chmod 750 /var/lib/pacemaker/*
 }
