@@ -14,8 +14,8 @@ libqb-dev libcorosync-common-dev libquorum-dev libcmap-dev
 pacemaker pacemaker-cli-utils pacemaker-dev corosync crmsh pcs
 libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 qemu-system-x86
-openipmi libfreeipmi-dev freeipmi-tools
-libxmlrpc-core-c3-dev
+openipmi libfreeipmi-dev freeipmi-tools ipmitool
+libxmlrpc-core-c3-dev libcurl4-openssl-dev
 resource-agents fence-agents
 check valgrind cppcheck clang-tidy libclang-rt-14-dev clang
 libxml2-utils xsltproc iproute2 util-linux procps psmisc
