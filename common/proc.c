@@ -148,10 +148,28 @@ static bool is_pid_name(const char *s)
 	return true;
 }
 
-int vg_daemon_find(const char *binary, const char *pidfile, pid_t *pid,
-		   enum vg_proc_state *state)
+bool vg_proc_runs(pid_t pid, const char *binary, unsigned flags)
 {
-	pid_t p;
+	char path[64], buf[2 * PATH_MAX];
+	ssize_t n;
+	size_t a0;
+
+	if (vg_proc_exe_is(pid, binary))
+		return true;
+	if (!(flags & VG_FIND_SCRIPT))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	n = read_small_file(path, buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	a0 = strlen(buf);
+	return (ssize_t)a0 + 1 < n && strcmp(buf + a0 + 1, binary) == 0;
+}
+
+int vg_daemon_find_flags(const char *binary, const char *pidfile, unsigned flags,
+			 pid_t *pid, enum vg_proc_state *state)
+{
+	pid_t p, self = getpid();
 	enum vg_proc_state s;
 	DIR *dir;
 	struct dirent *de;
@@ -159,7 +177,7 @@ int vg_daemon_find(const char *binary, const char *pidfile, pid_t *pid,
 
 	if (pidfile != NULL && vg_pidfile_read(pidfile, &p) == 0) {
 		s = vg_proc_state(p);
-		if (s != VG_PROC_GONE && s != VG_PROC_ZOMBIE && vg_proc_exe_is(p, binary)) {
+		if (s != VG_PROC_GONE && s != VG_PROC_ZOMBIE && vg_proc_runs(p, binary, flags)) {
 			*pid = p;
 			*state = s;
 			return 0;
@@ -174,7 +192,7 @@ int vg_daemon_find(const char *binary, const char *pidfile, pid_t *pid,
 		if (!is_pid_name(de->d_name))
 			continue;
 		p = (pid_t)atoi(de->d_name);
-		if (!vg_proc_exe_is(p, binary) || !vg_proc_same_mntns(p))
+		if (p == self || !vg_proc_runs(p, binary, flags) || !vg_proc_same_mntns(p))
 			continue;
 		s = vg_proc_state(p);
 		if (s == VG_PROC_GONE || s == VG_PROC_ZOMBIE)
@@ -186,6 +204,12 @@ int vg_daemon_find(const char *binary, const char *pidfile, pid_t *pid,
 	}
 	closedir(dir);
 	return rc;
+}
+
+int vg_daemon_find(const char *binary, const char *pidfile, pid_t *pid,
+		   enum vg_proc_state *state)
+{
+	return vg_daemon_find_flags(binary, pidfile, 0, pid, state);
 }
 
 int vg_proc_wait_dead(pid_t pid, const struct vg_deadline *d)

@@ -42,9 +42,22 @@ bool vg_proc_exe_is(pid_t pid, const char *binary);
  * of a test node's or container's with the same binary). */
 bool vg_proc_same_mntns(pid_t pid);
 
+enum vg_find_flags {
+	/* Also count a script run by an interpreter ("python3 <binary>":
+	 * argv[1] is binary).  Not for binaries: "cat <binary>" would match. */
+	VG_FIND_SCRIPT = 1 << 0,
+};
+
+/* True when pid runs binary (see vg_proc_exe_is), or with VG_FIND_SCRIPT
+ * when binary is the script its interpreter runs. */
+bool vg_proc_runs(pid_t pid, const char *binary, unsigned flags);
+
 /* The live (not zombie) process of binary: the pidfile's PID when it really
- * runs binary, else the first process of binary in our mount namespace.
- * 0 and *pid, -ESRCH when none.  *state gets the process state. */
+ * runs binary, else the first process of binary in our mount namespace
+ * (never ourselves).  0 and *pid, -ESRCH when none.  *state gets the
+ * process state. */
+int vg_daemon_find_flags(const char *binary, const char *pidfile, unsigned flags,
+			 pid_t *pid, enum vg_proc_state *state);
 int vg_daemon_find(const char *binary, const char *pidfile, pid_t *pid,
 		   enum vg_proc_state *state);
 
