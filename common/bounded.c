@@ -114,6 +114,7 @@ int vg_bounded_run(vg_bounded_fn fn, void *arg, void *result, size_t result_len,
 		head.len = buf != NULL ? (uint32_t)result_len : 0;
 		if (write_all(fds[1], &head, sizeof(head)) == 0 && head.len > 0)
 			(void)write_all(fds[1], buf, head.len);
+		free(buf);
 		/* _exit: no atexit handlers or stdio flushes of the parent's state. */
 		_exit(0);
 	}
