@@ -590,7 +590,7 @@ static enum ocf_exitcode scheduler_start(struct ocf_ctx *ctx, const struct passw
 {
 	char *argv[] = { (char *)ocf_str(ctx, P_SCHEDULER), NULL };
 	struct daemon s;
-	pid_t pid;
+	pid_t pid = 0;
 	int rc;
 
 	if (!scheduler_managed(ctx))
@@ -620,7 +620,7 @@ static enum ocf_exitcode one_start(struct ocf_ctx *ctx)
 	char *argv[] = { (char *)ocf_str(ctx, P_BINARY), (char *)"-f", NULL };
 	const struct passwd *pw = getpwnam(ocf_str(ctx, P_USER));
 	enum ocf_exitcode rc;
-	pid_t pid;
+	pid_t pid = 0;
 	int r;
 
 	if (pw == NULL) {

@@ -91,7 +91,7 @@ int vg_bounded_run(vg_bounded_fn fn, void *arg, void *result, size_t result_len,
 {
 	int fds[2];
 	pid_t pid;
-	struct reply_head head;
+	struct reply_head head = { 0 };
 	long long t0 = vg_now_ms();
 	int rc;
 

@@ -78,9 +78,9 @@ void vg_log_vmask(const char *fmt, va_list ap, char *out, size_t outlen)
 }
 
 /* libqb substitutes % sequences in the format; an instance name is user data. */
-static void append_escaped(char *dst, size_t dstlen, const char *src)
+static void escape_percent(char *dst, size_t dstlen, const char *src)
 {
-	size_t o = strlen(dst);
+	size_t o = 0;
 
 	for (; *src != '\0' && o + 2 < dstlen; src++) {
 		if (*src == '%')
@@ -92,7 +92,7 @@ static void append_escaped(char *dst, size_t dstlen, const char *src)
 
 void vg_log_init(const char *name, const char *instance, int stderr_priority)
 {
-	char fmt[256] = "%N";
+	char fmt[256], inst[160] = "";
 
 	qb_log_init(name, LOG_DAEMON, LOG_INFO);
 	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_TRUE);
@@ -101,12 +101,10 @@ void vg_log_init(const char *name, const char *instance, int stderr_priority)
 	qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
 	qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
 			  "*", (uint8_t)stderr_priority);
-	if (instance != NULL && *instance != '\0') {
-		strcat(fmt, "(");
-		append_escaped(fmt, sizeof(fmt) - 32, instance);
-		strcat(fmt, ")");
-	}
-	strcat(fmt, "[%P]: %p: %b");
+	if (instance != NULL && *instance != '\0')
+		escape_percent(inst, sizeof(inst), instance);
+	snprintf(fmt, sizeof(fmt), "%%N%s%s%s[%%P]: %%p: %%b", inst[0] ? "(" : "",
+		 inst, inst[0] ? ")" : "");
 	qb_log_format_set(QB_LOG_SYSLOG, fmt);
 	qb_log_format_set(QB_LOG_STDERR, fmt);
 	log_ready = 1;

@@ -68,8 +68,9 @@ static void set_reason(struct ocf_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* Masked like every other reason: a secret can hide in any value. */
 	va_start(ap, fmt);
-	vsnprintf(ctx->reason, sizeof(ctx->reason), fmt, ap);
+	vg_log_vmask(fmt, ap, ctx->reason, sizeof(ctx->reason));
 	va_end(ap);
 }
 

@@ -580,7 +580,7 @@ static int ipmi_monitor(struct fa_ctx *ctx)
 {
 	struct vg_deadline d;
 	struct vg_ipmi *s = NULL;
-	enum vg_ipmi_power state;
+	enum vg_ipmi_power state = VG_IPMI_ON;	/* never read unless the BMC answered */
 	uint8_t level = 0;
 	char err[512];
 	int rc;
@@ -930,7 +930,7 @@ static enum fa_result act_on(struct fa_ctx *ctx)
  * not observable, which is why onoff is the default. */
 static int ipmi_cycle(struct fa_ctx *ctx)
 {
-	enum vg_ipmi_power state;
+	enum vg_ipmi_power state = VG_IPMI_ON;	/* never read unless the BMC answered */
 	int rc = ipmi_status(ctx, &state);
 
 	if (rc < 0)
@@ -967,7 +967,7 @@ static enum fa_result act_reboot(struct fa_ctx *ctx)
 
 static enum fa_result act_status(struct fa_ctx *ctx)
 {
-	enum vg_ipmi_power state;
+	enum vg_ipmi_power state = VG_IPMI_ON;	/* never read unless the BMC answered */
 	int rc = power_state(ctx, &state);
 
 	if (rc < 0)
@@ -1000,7 +1000,7 @@ static enum fa_result list_common(struct fa_ctx *ctx, bool with_status)
 	int rc;
 
 	if (is_backend(ctx, BACKEND_IPMI)) {
-		enum vg_ipmi_power state;
+		enum vg_ipmi_power state = VG_IPMI_ON;	/* never read unless the BMC answered */
 
 		if (!with_status) {
 			if (ipmi_monitor(ctx) < 0)
