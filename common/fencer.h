@@ -1,0 +1,34 @@
+/* Pacemaker's fencer, through its stable helper API only.
+ *
+ * This is the one file of vmguard that talks to libstonithd.  It uses
+ * stonith_api_kick() and stonith_api_time() -- the stable entry points
+ * Pacemaker keeps for exactly this (sbd, dlm and cLVM use them) -- and no
+ * stonith_t, which Pacemaker has deprecated.
+ *
+ * Both calls are synchronous IPC to the local fencer and may block (a hung
+ * fencer, an isolated node): callers run them where they can be abandoned
+ * (vmguardd: a dedicated thread whose answer it stops waiting for at
+ * fence_timeout).
+ */
+#ifndef VG_FENCER_H
+#define VG_FENCER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Ask the fencer to power node (nodeid and/or uname) off, self-fencing
+ * allowed, and wait up to timeout_s for the result.  0 when the fencer
+ * reports the fence done; a negative errno (Pacemaker's legacy codes:
+ * -ENOTCONN fencer unreachable, -ETIME timed out, -EHOSTUNREACH no device
+ * can fence it, ...) otherwise. */
+int vg_fencer_kick_off(uint32_t nodeid, const char *uname, int timeout_s);
+
+/* When the node was last fenced (wall clock, from the fencer's history), 0
+ * when never or unknown.  in_progress: a fence of it is running now. */
+time_t vg_fencer_last_fenced(uint32_t nodeid, const char *uname, bool in_progress);
+
+/* Text for a return code of vg_fencer_kick_off(). */
+const char *vg_fencer_strerror(int rc);
+
+#endif

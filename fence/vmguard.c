@@ -1,0 +1,318 @@
+/* vmguard -- the administrator's tool for the vmguard fencing path.
+ *
+ *   vmguard status                     what vmguardd is doing, from its status file
+ *   vmguard maintenance on [DURATION] [REASON...]
+ *                                      announce a planned libvirtd stop
+ *   vmguard maintenance off            withdraw it
+ *   vmguard maintenance                show it
+ *   vmguard selftest | fence-host      not implemented yet (exit 3)
+ *
+ * status exit codes (LSB status style): 0 vmguardd runs and guards a
+ * libvirtd that answers; 1 it runs but libvirtd is lost, a fence is pending
+ * or the host is self-fencing; 3 vmguardd is not running; 4 its status
+ * cannot be read (stale or malformed).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "deadline.h"
+#include "maintenance.h"
+#include "proc.h"
+#include "timing.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_ALARM = 1,		/* status: running, not healthy; other commands: failed */
+	EXIT_USAGE = 2,
+	EXIT_NOT_RUNNING = 3,	/* status; also "not implemented yet" for later commands */
+	EXIT_UNKNOWN = 4,
+	EXIT_CONFIG = 6,
+};
+
+#define STATUS_MAX_KEYS 40
+
+struct status {
+	int n;
+	char key[STATUS_MAX_KEYS][40];
+	char val[STATUS_MAX_KEYS][300];
+};
+
+static const char *st_get(const struct status *s, const char *key)
+{
+	for (int i = 0; i < s->n; i++)
+		if (strcmp(s->key[i], key) == 0)
+			return s->val[i];
+	return NULL;
+}
+
+static long long st_ms(const struct status *s, const char *key)
+{
+	const char *v = st_get(s, key);
+
+	return v != NULL ? strtoll(v, NULL, 10) : -1;
+}
+
+static int status_read(const char *path, struct status *s)
+{
+	char line[400];
+	FILE *f;
+
+	s->n = 0;
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -errno;
+	while (fgets(line, sizeof(line), f) != NULL && s->n < STATUS_MAX_KEYS) {
+		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
+
+		if (nl != NULL)
+			*nl = '\0';
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		snprintf(s->key[s->n], sizeof(s->key[0]), "%.39s", line);
+		snprintf(s->val[s->n], sizeof(s->val[0]), "%.299s", eq + 1);
+		s->n++;
+	}
+	fclose(f);
+	return 0;
+}
+
+static void ago(char *buf, size_t len, long long then_ms, long long now)
+{
+	char t[32];
+
+	if (then_ms <= 0) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	vg_timing_fmt(now - then_ms, t, sizeof(t));
+	snprintf(buf, len, "%s ago", t);
+}
+
+static bool is_vmguardd(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	if (fgets(comm, sizeof(comm), f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	return strncmp(comm, "vmguardd", 8) == 0;
+}
+
+static int cmd_status(const struct vg_conf *c)
+{
+	struct status s;
+	long long now = vg_now_ms(), updated;
+	const char *state, *pidv;
+	char a[64], b[64];
+	pid_t pid;
+	int rc = status_read(c->status_file, &s);
+	enum vg_proc_state ps;
+
+	if (rc == -ENOENT) {
+		printf("vmguardd is not running (no %s)\n", c->status_file);
+		return EXIT_NOT_RUNNING;
+	}
+	if (rc != 0) {
+		printf("cannot read %s: %s\n", c->status_file, strerror(-rc));
+		return EXIT_UNKNOWN;
+	}
+	state = st_get(&s, "state");
+	pidv = st_get(&s, "pid");
+	if (state == NULL || pidv == NULL) {
+		printf("%s is malformed\n", c->status_file);
+		return EXIT_UNKNOWN;
+	}
+	pid = (pid_t)atoi(pidv);
+	ps = vg_proc_state(pid);
+	if (ps == VG_PROC_GONE || ps == VG_PROC_ZOMBIE || !is_vmguardd(pid)) {
+		/* The status file outlived its daemon (crash or SIGKILL). */
+		printf("vmguardd is not running (PID %d from %s is gone; its last state "
+		       "was %s)\n", (int)pid, c->status_file, state);
+		return EXIT_NOT_RUNNING;
+	}
+	updated = st_ms(&s, "updated_ms");
+	/* The daemon rewrites the file at least every 5 s. */
+	if (updated < 0 || now - updated > 15000) {
+		ago(a, sizeof(a), updated, now);
+		printf("vmguardd (PID %d) has not updated its status since %s: hung? "
+		       "(last state %s)\n", (int)pid, a, state);
+		return EXIT_UNKNOWN;
+	}
+	ago(a, sizeof(a), st_ms(&s, "state_since_ms"), now);
+	printf("vmguardd     running, PID %d\n", (int)pid);
+	printf("state        %s since %s%s%s%s\n", state, a,
+	       st_get(&s, "reason") ? " (" : "", st_get(&s, "reason") ? st_get(&s, "reason") : "",
+	       st_get(&s, "reason") ? ")" : "");
+	printf("node         %s (nodeid %s)\n", st_get(&s, "node") ? st_get(&s, "node") : "?",
+	       st_get(&s, "nodeid") ? st_get(&s, "nodeid") : "?");
+	printf("libvirtd     %s\n", st_get(&s, "uri") ? st_get(&s, "uri") : "?");
+	if (st_ms(&s, "lost_at_ms") > 0) {
+		ago(a, sizeof(a), st_ms(&s, "lost_at_ms"), now);
+		printf("last loss    %s\n", a);
+	}
+	if (strcmp(state, "lost") == 0 && st_ms(&s, "grace_end_ms") > 0) {
+		vg_timing_fmt(st_ms(&s, "grace_end_ms") - now, b, sizeof(b));
+		printf("grace ends   in %s (then this host is fenced)\n", b);
+	}
+	if (st_ms(&s, "maintenance_until_ms") > 0) {
+		vg_timing_fmt(st_ms(&s, "maintenance_until_ms") - now, b, sizeof(b));
+		printf("maintenance  planned stop, %s left\n", b);
+	}
+	printf("quorum       %s\n", st_get(&s, "quorum") ? st_get(&s, "quorum") : "?");
+	ago(a, sizeof(a), st_ms(&s, "last_pet_ms"), now);
+	vg_timing_fmt(st_ms(&s, "watchdog_timeout_ms"), b, sizeof(b));
+	if (st_get(&s, "watchdog") && strcmp(st_get(&s, "watchdog"), "disabled") == 0)
+		printf("watchdog     DISABLED: no self-fence if the fencer fails\n");
+	else
+		printf("watchdog     %s %s, timeout %s, last fed %s\n",
+		       st_get(&s, "watchdog") ? st_get(&s, "watchdog") : "?",
+		       st_get(&s, "watchdog_device") ? st_get(&s, "watchdog_device") : "?", b, a);
+	if (st_get(&s, "fence_rc") != NULL) {
+		ago(a, sizeof(a), st_ms(&s, "fence_requested_ms"), now);
+		printf("fence        requested %s, result: %s\n", a,
+		       strcmp(st_get(&s, "fence_rc"), "0") == 0 ? "confirmed" :
+		       st_get(&s, "fence_rc"));
+	}
+	vg_timing_fmt(st_ms(&s, "self_fence_deadline_ms"), a, sizeof(a));
+	vg_timing_fmt(st_ms(&s, "frontend_recovery_ms"), b, sizeof(b));
+	printf("timing       self-fence deadline %s < frontend recovery %s\n", a, b);
+	return strcmp(state, "up") == 0 || strcmp(state, "waiting") == 0 ||
+	       strcmp(state, "maintenance") == 0 ? EXIT_OK : EXIT_ALARM;
+}
+
+static int cmd_maintenance(const struct vg_conf *c, int argc, char **argv)
+{
+	struct vg_maint m;
+	char why[512], reason[128] = "", by[128], d[32];
+	long long ms = 0;
+	size_t off = 0;
+	int rc;
+
+	if (argc == 0) {
+		rc = vg_maint_check(c->maintenance_file, c->maintenance_max_ms, &m, why, sizeof(why));
+		if (rc == -ENOENT) {
+			printf("no planned libvirtd stop announced\n");
+			return EXIT_OK;
+		}
+		if (rc != 0) {
+			printf("announcement present but NOT valid: %s\n", why);
+			return EXIT_ALARM;
+		}
+		vg_timing_fmt(m.expires_ms - vg_now_ms(), d, sizeof(d));
+		printf("planned libvirtd stop announced, %s left: %s (%s)\n", d, m.reason, m.by);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[0], "off") == 0) {
+		rc = vg_maint_clear(c->maintenance_file);
+		if (rc != 0) {
+			fprintf(stderr, "vmguard: cannot remove %s: %s\n", c->maintenance_file,
+				strerror(-rc));
+			return EXIT_ALARM;
+		}
+		printf("planned stop withdrawn: losing libvirtd fences this host again\n");
+		return EXIT_OK;
+	}
+	if (strcmp(argv[0], "on") != 0)
+		return EXIT_USAGE;
+	argc--;
+	argv++;
+	ms = c->maintenance_max_ms < 300000 ? c->maintenance_max_ms : 300000;
+	if (argc > 0 && vg_conf_parse_duration(argv[0], &ms) == 0) {
+		argc--;
+		argv++;
+	}
+	if (ms <= 0 || ms > c->maintenance_max_ms) {
+		vg_timing_fmt(c->maintenance_max_ms, d, sizeof(d));
+		fprintf(stderr, "vmguard: the planned stop must last more than 0 and at most "
+			"maintenance_max (%s)\n", d);
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < argc && off < sizeof(reason) - 1; i++)
+		off += (size_t)snprintf(reason + off, sizeof(reason) - off, "%s%s",
+					i ? " " : "", argv[i]);
+	snprintf(by, sizeof(by), "vmguard maintenance on (uid %u, pid %d)",
+		 (unsigned)getuid(), (int)getpid());
+	rc = vg_maint_write(c->maintenance_file, ms, reason[0] ? reason : "planned stop", by);
+	if (rc != 0) {
+		fprintf(stderr, "vmguard: cannot write %s: %s\n", c->maintenance_file,
+			strerror(-rc));
+		return EXIT_ALARM;
+	}
+	vg_timing_fmt(ms, d, sizeof(d));
+	printf("planned libvirtd stop announced for %s: vmguardd will not fence this "
+	       "host for losing libvirtd until then\n", d);
+	return EXIT_OK;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: vmguard [-c CONFIG] COMMAND\n"
+		"  status                           vmguardd's state (exit 0 ok, 1 alarm, 3 not running)\n"
+		"  maintenance on [DURATION] [REASON]  announce a planned libvirtd stop (default 5min)\n"
+		"  maintenance off                  withdraw the announcement\n"
+		"  maintenance                      show it\n"
+		"  selftest, fence-host             not implemented yet (exit 3)\n"
+		"CONFIG defaults to %s.\n", VG_CONF_DEFAULT_PATH);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = VG_CONF_DEFAULT_PATH;
+	struct vg_conf c;
+	char err[512];
+	int o, rc;
+
+	while ((o = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': path = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	vg_conf_defaults(&c);
+	/* A missing file means the defaults, as for vmguardd; a broken one is an error. */
+	rc = vg_conf_load(path, &c, err, sizeof(err));
+	if (rc != 0 && rc != -ENOENT) {
+		fprintf(stderr, "vmguard: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	if (strcmp(argv[optind], "status") == 0)
+		return cmd_status(&c);
+	if (strcmp(argv[optind], "maintenance") == 0) {
+		rc = cmd_maintenance(&c, argc - optind - 1, argv + optind + 1);
+		if (rc == EXIT_USAGE)
+			usage(stderr);
+		return rc;
+	}
+	if (strcmp(argv[optind], "selftest") == 0 || strcmp(argv[optind], "fence-host") == 0) {
+		fprintf(stderr, "vmguard: %s: not implemented yet\n", argv[optind]);
+		return EXIT_NOT_RUNNING;
+	}
+	usage(stderr);
+	return EXIT_USAGE;
+}
