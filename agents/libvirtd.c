@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "maintenance.h"
 #include "ocf.h"
 #include "proc.h"
 #include "virt.h"
@@ -40,6 +41,7 @@ enum {
 	P_VIRTLOCKD_BINARY,
 	P_VIRTLOCKD_PIDFILE,
 	P_QEMU_CONFIG,
+	P_MAINTENANCE_FILE,
 };
 
 static const struct ocf_param params[] = {
@@ -104,6 +106,15 @@ static const struct ocf_param params[] = {
 	[P_QEMU_CONFIG] = { "qemu_config", OCF_PARAM_STRING, "/etc/libvirt/qemu.conf", 0, 0, 0,
 		"qemu driver configuration",
 		"Read to find out whether a lock manager (virtlockd) is configured." },
+	[P_MAINTENANCE_FILE] = { "vmguard_maintenance_file", OCF_PARAM_STRING,
+		"/run/vmguard/maintenance", 0, 0, 0,
+		"vmguardd's planned-stop announcement",
+		"Before stopping a running libvirtd, stop announces it here so that "
+		"vmguardd does not fence the host for a planned stop; start removes the "
+		"announcement once libvirtd answers. It expires on its own (stop timeout "
+		"+ 120 s, at most 10 minutes): a libvirtd that never comes back still "
+		"ends in a fence while its guests run. A crashed or hung libvirtd is "
+		"never announced. Empty disables the announcement." },
 	{ NULL, 0, NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -400,6 +411,36 @@ static enum ocf_exitcode libvirtd_monitor(struct ocf_ctx *ctx)
 
 /* ---- start / stop / reload --------------------------------------------- */
 
+/* A planned stop of a live libvirtd is announced to vmguardd (see
+ * common/maintenance.h) so it does not fence; a crashed or hung one is a
+ * failure, and vmguardd must stay free to fence for it. */
+static void announce_stop(struct ocf_ctx *ctx)
+{
+	const char *path = ocf_str(ctx, P_MAINTENANCE_FILE);
+	long long ms = ctx->timeout_ms + 120000;
+	char by[128];
+	int rc;
+
+	if (path == NULL || *path == '\0')
+		return;
+	if (ms > 600000)
+		ms = 600000;
+	snprintf(by, sizeof(by), "ocf:vmguard:libvirtd stop (%s)", ctx->instance);
+	rc = vg_maint_write(path, ms, "libvirtd stopped by its resource agent", by);
+	if (rc != 0)
+		vg_warn("could not announce the stop to vmguardd in %s: %s; vmguardd "
+			"may fence this host if libvirtd stays down past its grace",
+			path, strerror(-rc));
+}
+
+static void clear_announcement(struct ocf_ctx *ctx)
+{
+	const char *path = ocf_str(ctx, P_MAINTENANCE_FILE);
+
+	if (path != NULL && *path != '\0' && vg_maint_clear(path) != 0)
+		vg_warn("could not remove the planned-stop announcement %s", path);
+}
+
 static int split_options(char *buf, char **argv, int max)
 {
 	int n = 0;
@@ -464,7 +505,10 @@ static enum ocf_exitcode libvirtd_start(struct ocf_ctx *ctx)
 	}
 	if (d.state == D_ALIVE) {
 		vg_info("libvirtd is already running (PID %d)", (int)d.pid);
-		return wait_answering(ctx);
+		rc = wait_answering(ctx);
+		if (rc == PCMK_OCF_OK)
+			clear_announcement(ctx);
+		return rc;
 	}
 
 	snprintf(opts, sizeof(opts), "%s", ocf_str(ctx, P_OPTIONS));
@@ -491,8 +535,10 @@ static enum ocf_exitcode libvirtd_start(struct ocf_ctx *ctx)
 		return PCMK_OCF_UNKNOWN_ERROR;
 	}
 	rc = wait_answering(ctx);
-	if (rc == PCMK_OCF_OK)
+	if (rc == PCMK_OCF_OK) {
 		vg_info("libvirtd started and answers on %s", ocf_str(ctx, P_URI));
+		clear_announcement(ctx);
+	}
 	return rc;
 }
 
@@ -537,6 +583,8 @@ static enum ocf_exitcode libvirtd_stop(struct ocf_ctx *ctx)
 {
 	struct daemon d = libvirtd_inspect(ctx);
 
+	if (d.state == D_ALIVE)
+		announce_stop(ctx);
 	if (d.state == D_ALIVE || d.state == D_HUNG) {
 		if (vg_proc_terminate(d.pid, stop_grace(ctx), &ctx->deadline) != 0) {
 			ocf_exit_reason(ctx, "libvirtd (PID %d) did not exit after SIGTERM "

@@ -103,6 +103,10 @@ tap_is "$RC" 0 "stop"
 tap_fail "libvirtd is gone after stop" kill -0 "$P1"
 tap_ok "the guest's qemu survived the stop" alive "$G"
 tap_ok "virtlogd kept running for the guest's console" test -e /run/virtlogd.pid
+MAINT=/run/vmguard/maintenance
+tap_like "$(cat $MAINT 2>/dev/null)" "by=ocf:vmguard:libvirtd stop \(t-libvirtd\)" \
+	"stop announced the planned stop to vmguardd"
+tap_is "$(stat -c '%U %a' $MAINT 2>/dev/null)" "root 644" "  in a root-owned file nobody else can write"
 run stop
 tap_is "$RC" 0 "stop when already stopped: success"
 mon
@@ -110,6 +114,7 @@ tap_is "$RC" 7 "monitor after a clean stop with guests running: OCF_NOT_RUNNING"
 
 run start
 tap_is "$RC" 0 "start again"
+tap_fail "  and start removed the announcement" test -e $MAINT
 tap_like "$(virsh -q -c "$LV_URI" list --all)" "vm1 +paused" "restarted libvirtd found the running guest"
 tap_is "$(lv_qemu_pid vm1)" "$G" "  it is the same qemu process"
 
@@ -137,6 +142,7 @@ mon
 tap_is "$RC" 1 "libvirtd SIGKILL: monitor fails"
 run stop
 tap_is "$RC" 0 "stop after a crash"
+tap_fail "  a crash is not announced as a planned stop" test -e $MAINT
 tap_fail "  removed the stale pidfile" test -e /run/libvirtd.pid
 mon
 tap_is "$RC" 7 "  after which the monitor says not running"
@@ -152,6 +158,7 @@ tap_like "$(reason)" "stopped" "  reason says it is stopped"
 tap_cmp "$MS" -lt 2000 "  and answers before the 2000 ms deadline ($MS ms)"
 run stop
 tap_is "$RC" 0 "stop of a SIGSTOPped libvirtd"
+tap_fail "  a hang is not announced as a planned stop" test -e $MAINT
 tap_fail "  it is gone" kill -0 "$P"
 tap_ok "  the guest survived" alive "$G"
 run start
