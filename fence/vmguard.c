@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "conf.h"
 #include "deadline.h"
 #include "maintenance.h"
@@ -267,12 +268,15 @@ static void usage(FILE *out)
 		"  maintenance on [DURATION] [REASON]  announce a planned libvirtd stop (default 5min)\n"
 		"  maintenance off                  withdraw the announcement\n"
 		"  maintenance                      show it\n"
-		"  selftest, fence-host             not implemented yet (exit 3)\n"
+		"  fence-host [--timeout S] [--map ONE=NODE]  OpenNebula's host-failure hook:\n"
+		"                                   fence the host on stdin, exit 0 once confirmed\n"
+		"  selftest                         not implemented yet (exit 3)\n"
 		"CONFIG defaults to %s.\n", VG_CONF_DEFAULT_PATH);
 }
 
 int main(int argc, char **argv)
 {
+	const char *base = strrchr(argv[0], '/');
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -282,6 +286,12 @@ int main(int argc, char **argv)
 	struct vg_conf c;
 	char err[512];
 	int o, rc;
+
+	/* Linked as OpenNebula's ft/fence_host.sh, which host_error.rb runs
+	 * with no arguments. */
+	base = base != NULL ? base + 1 : argv[0];
+	if (strcmp(base, "fence_host.sh") == 0)
+		return vmguard_fence_host_main(argc, argv);
 
 	while ((o = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (o) {
@@ -309,7 +319,9 @@ int main(int argc, char **argv)
 			usage(stderr);
 		return rc;
 	}
-	if (strcmp(argv[optind], "selftest") == 0 || strcmp(argv[optind], "fence-host") == 0) {
+	if (strcmp(argv[optind], "fence-host") == 0)
+		return vmguard_fence_host_main(argc - optind, argv + optind);
+	if (strcmp(argv[optind], "selftest") == 0) {
 		fprintf(stderr, "vmguard: %s: not implemented yet\n", argv[optind]);
 		return EXIT_NOT_RUNNING;
 	}
