@@ -8,9 +8,6 @@
 . "$VG_TOP/tests/lib/cluster.sh"
 . "$VG_TOP/tests/lib/timeline.sh"
 
-readme_block() {	# marker: the indented block after "# [marker]" in README
-	sed -n "/# \[$1\]/,/^\$/p" "$VG_TOP/README" | sed -e 's/^    //' -e '/^# \[/d'
-}
 node=$(cl_node)
 failcount() { crm_failcount --query -r libvirtd -N "$node" 2>/dev/null | sed -n 's/.*value=//p'; }
 libvirtd_pid() { cat /run/libvirtd.pid 2>/dev/null; }
@@ -30,7 +27,7 @@ tap_ok "one-node Corosync + Pacemaker is up" cl_start
 tl_mark "cluster up (corosync + pacemaker, this node DC) in $CL_START_MS ms"
 
 # --- pcs snippet: must produce the same resources as crm's ------------------
-readme_block pcs-libvirtd-clone >"$VG_TMP/pcs.sh"
+vg_readme_block pcs-libvirtd-clone >"$VG_TMP/pcs.sh"
 tap_ok "README's pcs snippet applies" timeout 120 bash -e "$VG_TMP/pcs.sh"
 tap_ok "  and Pacemaker starts the clone" vg_wait 60 started
 cibadmin -Q -o resources >"$VG_TMP/pcs.xml"
@@ -39,7 +36,7 @@ tap_ok "pcs resource delete" timeout 120 pcs resource delete libvirtd-clone
 tap_ok "  the clone stops" vg_wait 60 sh -c '! crm_resource --list 2>/dev/null | grep -q libvirtd'
 
 # --- crm snippet: the configuration this test runs with -----------------------
-readme_block crm-libvirtd-clone >"$VG_TMP/crm.sh"
+vg_readme_block crm-libvirtd-clone >"$VG_TMP/crm.sh"
 tap_ok "README's crm snippet applies" timeout 120 bash -e "$VG_TMP/crm.sh"
 tap_ok "Pacemaker starts the libvirtd clone" vg_wait 60 started
 tl_mark "libvirtd clone started by Pacemaker"

@@ -25,24 +25,24 @@ vg_at_exit cl_stop
 tap_diag "one-node cluster up in $CL_START_MS ms"
 
 # The README's snippet, with this test's paths.
-cat >"$VG_TMP/frontend.crm" <<EOF
-primitive one-vip IPaddr2 \\
-	params ip=$VIP cidr_netmask=24 nic=vgfront \\
-	op monitor interval=10s timeout=20s
-primitive one-oned ocf:vmguard:opennebula \\
-	params binary="$FAKE" location="$L" user=oneadmin \\
-		one_auth="$VG_TMP/one_auth" pidfile="$PIDFILE" \\
-		scheduler="$VG_TMP/bin/mm_sched" scheduler_pidfile="$VG_TMP/run/sched.pid" \\
-		endpoint="http://127.0.0.1:2633/RPC2" \\
-	op start timeout=60s interval=0 \\
-	op stop timeout=60s interval=0 \\
-	op monitor interval=5s timeout=30s \\
-	op monitor interval=20s timeout=30s OCF_CHECK_LEVEL=10 \\
-	meta migration-threshold=3 failure-timeout=10min
-group one-frontend one-vip one-oned
-EOF
-crm configure load update "$VG_TMP/frontend.crm" >"$VG_TMP/crm.log" 2>&1
-tap_is "$?" 0 "crm accepts the frontend configuration" || sed 's/^/# /' "$VG_TMP/crm.log"
+# README's snippets, with only what a test must change: the VIP's address and
+# interface, and where this test's oned, its files and its API live.
+test_paths() {
+	sed -e "s|ip=192.168.100.10 cidr_netmask=24|ip=$VIP cidr_netmask=24 nic=vgfront|" \
+	    -e "s|one_auth=/var/lib/one/.one/one_auth|one_auth=$VG_TMP/one_auth binary=$FAKE location=$L user=oneadmin pidfile=$PIDFILE scheduler=$VG_TMP/bin/mm_sched scheduler_pidfile=$VG_TMP/run/sched.pid endpoint=http://127.0.0.1:2633/RPC2|"
+}
+vg_readme_block pcs-frontend | test_paths >"$VG_TMP/frontend.pcs"
+tap_ok "README's pcs frontend snippet applies" timeout 120 bash -e "$VG_TMP/frontend.pcs"
+tap_ok "  and Pacemaker starts the group" vg_wait 90 sh -c \
+	"crm_resource --locate -r one-oned 2>/dev/null | grep -q 'is running on'"
+tap_like "$(cibadmin -Q -o resources)" '<group id="one-frontend">' "  as a group"
+tap_ok "pcs resource delete" timeout 120 pcs resource delete one-frontend
+tap_ok "  the group is gone" vg_wait 90 sh -c '! crm_resource --list 2>/dev/null | grep -q one-'
+vg_wait 60 sh -c "! [ -s '$PIDFILE' ] || ! kill -0 \$(cat '$PIDFILE') 2>/dev/null"
+
+vg_readme_block crm-frontend | test_paths >"$VG_TMP/frontend.crm"
+timeout 120 bash -e "$VG_TMP/frontend.crm" >"$VG_TMP/crm.log" 2>&1
+tap_is "$?" 0 "README's crm frontend snippet applies" || sed 's/^/# /' "$VG_TMP/crm.log"
 t0=$(vg_ms)
 cl_wait_idle 90
 tap_diag "group started in $(( $(vg_ms) - t0 )) ms"

@@ -74,6 +74,12 @@ vg_wait() {	# seconds cmd...
 
 vg_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+# The indented block after a "# [marker]" line in README (or FILE): the
+# configuration snippets operators paste, applied verbatim by the tests.
+vg_readme_block() {	# marker [file]
+	sed -n "/# \[$1\]/,/^\$/p" "${2:-$VG_TOP/README}" | sed -e 's/^    //' -e '/^# \[/d'
+}
+
 vg_ns_install() {
 	vg_tmpdir
 	local d="$VG_TMP/install"
