@@ -206,16 +206,25 @@ static enum ocf_exitcode helper_start(struct ocf_ctx *ctx, const struct helper *
 
 enum daemon_state {
 	D_ABSENT,		/* no process, no trace: cleanly stopped */
-	D_CRASHED,		/* no process, stale pidfile */
+	D_CRASHED,		/* no process, stale pidfile or socket */
 	D_HUNG,			/* process stopped by a signal or traced */
 	D_ALIVE,
 };
 
 struct daemon {
 	enum daemon_state state;
-	pid_t pid;		/* live PID, or the stale pidfile's PID */
+	pid_t pid;		/* live PID, or the stale pidfile's PID (0: none) */
 	enum vg_proc_state stale;	/* what became of the stale PID */
 };
+
+/* libvirtd removes its pidfile and sockets when it exits cleanly; a crash
+ * leaves them behind. */
+static bool stale_socket(const struct ocf_ctx *ctx)
+{
+	struct stat st;
+
+	return lstat(ocf_str(ctx, P_SOCKET), &st) == 0 && S_ISSOCK(st.st_mode);
+}
 
 static struct daemon libvirtd_inspect(const struct ocf_ctx *ctx)
 {
@@ -232,6 +241,8 @@ static struct daemon libvirtd_inspect(const struct ocf_ctx *ctx)
 		d.state = D_CRASHED;
 		d.pid = pid;
 		d.stale = vg_proc_state(pid);
+	} else if (stale_socket(ctx)) {
+		d.state = D_CRASHED;
 	}
 	return d;
 }
@@ -266,14 +277,19 @@ static enum ocf_exitcode report_not_running(struct ocf_ctx *ctx, const struct da
 		return PCMK_OCF_NOT_RUNNING;
 	}
 	if (n == 0 && ctx->probe) {
-		vg_warn("stale pidfile %s (PID %d %s) and no guests: treating as stopped",
-			ocf_str(ctx, P_PIDFILE), (int)d->pid, vg_proc_state_name(d->stale));
+		vg_warn("libvirtd left %s behind and no guests run: treating as stopped",
+			d->pid > 0 ? ocf_str(ctx, P_PIDFILE) : ocf_str(ctx, P_SOCKET));
 		return PCMK_OCF_NOT_RUNNING;
 	}
-	ocf_exit_reason(ctx, "libvirtd crashed: %s names PID %d, which is %s; %s "
-			"without libvirtd", ocf_str(ctx, P_PIDFILE), (int)d->pid,
-			d->stale == VG_PROC_ZOMBIE ? "a zombie" :
-			d->stale == VG_PROC_GONE ? "gone" : "another program", guests);
+	if (d->pid > 0)
+		ocf_exit_reason(ctx, "libvirtd crashed: %s names PID %d, which is %s; %s "
+				"without libvirtd", ocf_str(ctx, P_PIDFILE), (int)d->pid,
+				d->stale == VG_PROC_ZOMBIE ? "a zombie" :
+				d->stale == VG_PROC_GONE ? "gone" : "another program", guests);
+	else
+		ocf_exit_reason(ctx, "libvirtd crashed: its socket %s is left behind but no "
+				"libvirtd runs; %s without libvirtd", ocf_str(ctx, P_SOCKET),
+				guests);
 	return PCMK_OCF_UNKNOWN_ERROR;
 }
 
@@ -593,11 +609,16 @@ static enum ocf_exitcode libvirtd_stop(struct ocf_ctx *ctx)
 		}
 		vg_info("stopped libvirtd (PID %d); running guests were left alone", (int)d.pid);
 	}
-	/* A crash leaves its pidfile behind; once we know no libvirtd runs, it
-	 * would only make the next monitor report the old crash again. */
+	/* A crash leaves its pidfile and socket behind; once we know no
+	 * libvirtd runs, they would only make the next monitor report the old
+	 * crash again. */
 	d = libvirtd_inspect(ctx);
-	if (d.state == D_CRASHED && unlink(ocf_str(ctx, P_PIDFILE)) == 0)
-		vg_info("removed stale pidfile %s", ocf_str(ctx, P_PIDFILE));
+	if (d.state == D_CRASHED) {
+		if (unlink(ocf_str(ctx, P_PIDFILE)) == 0)
+			vg_info("removed stale pidfile %s", ocf_str(ctx, P_PIDFILE));
+		if (stale_socket(ctx) && unlink(ocf_str(ctx, P_SOCKET)) == 0)
+			vg_info("removed stale socket %s", ocf_str(ctx, P_SOCKET));
+	}
 	return helpers_stop(ctx);
 }
 

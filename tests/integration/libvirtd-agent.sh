@@ -140,10 +140,16 @@ kill -KILL "$P"
 vg_wait 10 sh -c "! kill -0 $P 2>/dev/null || grep -q '^State:.*Z' /proc/$P/status"
 mon
 tap_is "$RC" 1 "libvirtd SIGKILL: monitor fails"
+rm -f /run/libvirtd.pid
+mon
+tap_is "$RC" 1 "crash with the pidfile gone: the stale socket still tells"
+tap_like "$(reason)" "socket /run/libvirt/libvirt-sock is left behind.*1 qemu guest" \
+	"  reason names the stale socket and the guest"
 run stop
 tap_is "$RC" 0 "stop after a crash"
 tap_fail "  a crash is not announced as a planned stop" test -e $MAINT
 tap_fail "  removed the stale pidfile" test -e /run/libvirtd.pid
+tap_fail "  and the stale socket" test -S /run/libvirt/libvirt-sock
 mon
 tap_is "$RC" 7 "  after which the monitor says not running"
 run start
