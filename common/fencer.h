@@ -1,9 +1,9 @@
 /* Pacemaker's fencer, through its stable helper API only.
  *
- * This is the one file of vmguard that talks to libstonithd.  It uses
- * stonith_api_kick() and stonith_api_time() -- the stable entry points
- * Pacemaker keeps for exactly this (sbd, dlm and cLVM use them) -- and no
- * stonith_t, which Pacemaker has deprecated.
+ * Requesting and confirming a fence uses only stonith_api_kick() and
+ * stonith_api_time() -- the stable entry points Pacemaker keeps for exactly
+ * this (sbd, dlm and cLVM use them).  The deprecated stonith_t, which the
+ * self-test needs to query devices, is confined to common/fencer_query.c.
  *
  * Both calls are synchronous IPC to the local fencer and may block (a hung
  * fencer, an isolated node): callers run them where they can be abandoned

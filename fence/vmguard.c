@@ -5,7 +5,8 @@
  *                                      announce a planned libvirtd stop
  *   vmguard maintenance off            withdraw it
  *   vmguard maintenance                show it
- *   vmguard selftest | fence-host      not implemented yet (exit 3)
+ *   vmguard selftest             prove every fence device would work (fence/selftest.c)
+ *   vmguard fence-host           OpenNebula's host-failure hook (fence/fencehost.c)
  *
  * status exit codes (LSB status style): 0 vmguardd runs and guards a
  * libvirtd that answers; 1 it runs but libvirtd is lost, a fence is pending
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "selftest.h"
 #include "conf.h"
 #include "deadline.h"
 #include "maintenance.h"
@@ -34,7 +36,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_ALARM = 1,		/* status: running, not healthy; other commands: failed */
 	EXIT_USAGE = 2,
-	EXIT_NOT_RUNNING = 3,	/* status; also "not implemented yet" for later commands */
+	EXIT_NOT_RUNNING = 3,	/* status: vmguardd is not running */
 	EXIT_UNKNOWN = 4,
 	EXIT_CONFIG = 6,
 };
@@ -270,7 +272,7 @@ static void usage(FILE *out)
 		"  maintenance                      show it\n"
 		"  fence-host [--timeout S] [--map ONE=NODE]  OpenNebula's host-failure hook:\n"
 		"                                   fence the host on stdin, exit 0 once confirmed\n"
-		"  selftest                         not implemented yet (exit 3)\n"
+		"  selftest [--nagios|--json] ...   prove every fence device would work (see vmguard-selftest(8))\n"
 		"CONFIG defaults to %s.\n", VG_CONF_DEFAULT_PATH);
 }
 
@@ -304,6 +306,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* selftest reads the configuration itself and reports a broken one as
+	 * one of its findings, in the format asked for. */
+	if (strcmp(argv[optind], "selftest") == 0)
+		return vmguard_selftest_main(argc - optind, argv + optind);
 	vg_conf_defaults(&c);
 	/* A missing file means the defaults, as for vmguardd; a broken one is an error. */
 	rc = vg_conf_load(path, &c, err, sizeof(err));
@@ -321,10 +327,6 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[optind], "fence-host") == 0)
 		return vmguard_fence_host_main(argc - optind, argv + optind);
-	if (strcmp(argv[optind], "selftest") == 0) {
-		fprintf(stderr, "vmguard: %s: not implemented yet\n", argv[optind]);
-		return EXIT_NOT_RUNNING;
-	}
 	usage(stderr);
 	return EXIT_USAGE;
 }
