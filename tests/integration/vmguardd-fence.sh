@@ -32,7 +32,7 @@ conf() {	# file key=value...
 	keepalive_count = 2
 	libvirtd_grace = 0
 	reconnect_interval = 100ms
-	fence_timeout = 20s
+	fence_timeout = 40s
 	watchdog_device = $WD
 	watchdog_timeout = 5s
 	watchdog_interval = 500ms
@@ -144,6 +144,10 @@ for sig in KILL STOP SEGV; do
 		sleep 2
 	fi
 	lv_start >/dev/null 2>&1 || tap_bail "libvirtd did not (re)start"
+	# A parameter change makes the fencer re-register the device; under
+	# load that takes a while, and a request sent meanwhile waits for it.
+	vg_wait 60 sh -c "stonith_admin --list $(cl_node) 2>/dev/null | grep -q vgrec" ||
+		tap_diag "[$sig] the fencer does not list vgrec for $(cl_node) yet"
 	tap_ok "[$sig] vmguardd (grace 0) connects" start_daemon "$VG_TMP/fence.conf" "$LOG"
 	vg_wait 10 grep -q "quorum held" "$LOG"
 	BEFORE=$(requests)
@@ -151,7 +155,7 @@ for sig in KILL STOP SEGV; do
 	T0=$(vg_ms)
 	kill -"$sig" "$LPID"
 	tap_ok "[$sig] the fence request reaches the fence device" \
-		vg_wait 40 sh -c "[ \$(grep -c ' off $(cl_node)\$' '$REC') -gt $BEFORE ]"
+		vg_wait 60 sh -c "[ \$(grep -c ' off $(cl_node)\$' '$REC') -gt $BEFORE ]"
 	T1=$(grep " off $(cl_node)\$" "$REC" | sed -n "$((BEFORE + 1))p" | cut -d' ' -f1)
 	tap_diag "[$sig] kill -> fence agent: $((T1 - T0)) ms"
 	case $sig in
@@ -164,7 +168,7 @@ for sig in KILL STOP SEGV; do
 			"Operation 'off' .*targeting $(cl_node).*: OK|off of $(cl_node).*(OK|successful)" \
 			/var/log/pacemaker/pacemaker.log
 	else
-		tap_ok "[$sig] vmguardd logs the failed fence" vg_wait 40 grep -q "fence request failed" "$LOG"
+		tap_ok "[$sig] vmguardd logs the failed fence" vg_wait 60 grep -q "fence request failed" "$LOG"
 		H=$(stonith_admin --history "$(cl_node)" --verbose 2>&1)
 		tap_like "$H" "off of $(cl_node) failed" "[$sig] stonith_admin --history shows the request"
 		tap_diag "history: $(echo "$H" | grep -m1 "off of")"

@@ -16,7 +16,7 @@
 #   bmc_stop NAME      stop the BMC and power the host off
 #   bmc_power_state NAME   print "on" or "off": whether the host process
 #                      runs (not what the BMC claims)
-#   bmc_wait_state NAME on|off [SECS]   wait (default 5 s) until the host
+#   bmc_wait_state NAME on|off [SECS]   wait (default 15 s) until the host
 #                      process is in that state: ipmi_sim may report the new
 #                      state a moment before its power script has acted
 #   bmc_host_pid NAME  PID of the running host process (empty when off)
@@ -47,8 +47,9 @@ bmc_power_state() {
 	if [ -n "$(bmc_host_pid "$1")" ]; then echo on; else echo off; fi
 }
 
-bmc_wait_state() {	# name state [secs]
-	vg_wait "${3:-5}" test "$(bmc_power_state "$1")" = "$2"
+_bmc_state_is() { [ "$(bmc_power_state "$1")" = "$2" ]; }
+bmc_wait_state() {	# name state [secs]: re-checks the host every 0.1 s
+	vg_wait "${3:-15}" _bmc_state_is "$1" "$2"
 }
 
 _bmc_addr_up() {	# addr
