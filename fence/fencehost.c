@@ -13,6 +13,12 @@
  * the VMs alone: a VM that stays down is recoverable, one that runs twice
  * corrupts its disks.  Bad input changes nothing: no fence is requested.
  *
+ * A fence request cannot be withdrawn: when we give up (timeout), the
+ * fencer's peers may still be trying their devices and can power the host
+ * off later.  That is safe -- we exited non-zero, so OpenNebula recovered
+ * nothing and no VM runs twice -- but the host may then be off with its VMs
+ * down until the hook runs again; the message says so.
+ *
  * Exit codes: 0 fenced and confirmed; 1 not fenced (or not confirmed);
  * 2 bad input or usage.
  */
@@ -355,16 +361,20 @@ int vmguard_fence_host_main(int argc, char **argv)
 	rc = vg_bounded_run(kick_child, &ka, &kr, sizeof(kr), &d, &took);
 	if (rc == -ETIMEDOUT) {
 		vg_err("NOT fenced: the fencer did not answer within %d s (timed out); "
-		       "OpenNebula must not recover the VMs of %s", o.timeout_s + 5, name);
+		       "OpenNebula must not recover the VMs of %s. The request cannot be "
+		       "withdrawn: the fencer may still power %s off later", o.timeout_s + 5,
+		       name, node);
 		status = FH_NOT_FENCED;
 		goto out;
 	}
 	if (rc != 0 || kr.rc != 0) {
 		vg_err("NOT fenced: %s (%d); OpenNebula must not recover the VMs of %s. "
 		       "Check that a fence device covers %s (stonith_admin --list %s) and "
-		       "that this node is part of a quorate partition",
+		       "that this node is part of a quorate partition. The request cannot "
+		       "be withdrawn: the fencer may still power %s off later; check "
+		       "stonith_admin --history %s before running the hook again",
 		       rc != 0 ? strerror(-rc) : vg_fencer_strerror(kr.rc),
-		       rc != 0 ? rc : kr.rc, name, node, node);
+		       rc != 0 ? rc : kr.rc, name, node, node, node, node);
 		status = FH_NOT_FENCED;
 		goto out;
 	}

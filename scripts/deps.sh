@@ -9,11 +9,11 @@
 set -eu
 
 PACKAGES="
-autoconf automake libtool pkg-config make gcc gettext
+autoconf automake libtool pkg-config make gcc gettext build-essential debhelper lintian fakeroot
 libqb-dev libcorosync-common-dev libquorum-dev libcmap-dev
 pacemaker pacemaker-cli-utils pacemaker-dev corosync crmsh pcs
 libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
-qemu-system-x86
+qemu-system-x86 qemu-utils
 openipmi libfreeipmi-dev freeipmi-tools ipmitool
 libxmlrpc-core-c3-dev libcurl4-openssl-dev
 resource-agents fence-agents
