@@ -867,6 +867,7 @@ static void usage(FILE *out)
 		"      --yes-reset-this-host confirm --test-watchdog-reset without asking\n"
 		"  -v, --verbose             debug messages on stderr\n"
 		"  -h, --help\n"
+		"  -V, --version\n"
 		"Runs in the foreground (systemd: Type=simple).\n", VG_CONF_DEFAULT_PATH);
 }
 
@@ -893,6 +894,7 @@ int main(int argc, char **argv)
 		{ "yes-reset-this-host", no_argument, NULL, 'Y' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = VG_CONF_DEFAULT_PATH;
@@ -902,8 +904,9 @@ int main(int argc, char **argv)
 	pthread_condattr_t ca;
 	char err[512];
 
-	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
 		switch (c) {
+		case 'V': printf("vmguardd (vmguard) %s\n", PACKAGE_VERSION); return EXIT_OK;
 		case 'c': path = optarg; break;
 		case 'C': check = true; break;
 		case 'D': dump = true; break;
