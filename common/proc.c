@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -124,6 +126,20 @@ bool vg_proc_exe_is(pid_t pid, const char *binary)
 	if (strncmp(exe, want, wl) != 0)
 		return false;
 	return exe[wl] == '\0' || strcmp(exe + wl, " (deleted)") == 0;
+}
+
+bool vg_proc_comm_is(pid_t pid, const char *comm)
+{
+	char path[64], buf[32];
+	enum vg_proc_state s = vg_proc_state(pid);
+
+	if (s == VG_PROC_GONE || s == VG_PROC_ZOMBIE)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (read_small_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	buf[strcspn(buf, "\n")] = '\0';
+	return strcmp(buf, comm) == 0;
 }
 
 bool vg_proc_same_mntns(pid_t pid)
@@ -416,5 +432,206 @@ out:
 	close(errpipe[0]);
 	if (status != NULL)
 		*status = st;
+	return rc;
+}
+
+/* The child of vg_proc_capture(), between fork and exec: async-signal-safe
+ * calls only.  An exec failure is reported as its errno on errw (closed on
+ * a successful exec). */
+static _Noreturn void capture_child(const char *path, char *const argv[], unsigned flags,
+				    int outw, int errw, pid_t parent)
+{
+	int out, err = -1, null, e;
+
+	(void)setpgid(0, 0);
+	/* Our own group is out of reach of a kill of the caller's group (the
+	 * fencer kills a timed-out agent's group): die with the caller. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	/* Everything above 2 first, so that dup2() cannot clobber a pipe
+	 * that happened to get descriptor 0, 1 or 2. */
+	out = fcntl(outw, F_DUPFD, 3);
+	err = fcntl(errw, F_DUPFD_CLOEXEC, 3);
+	null = open("/dev/null", O_RDONLY);
+	if (out < 0 || err < 0 || null < 0)
+		goto fail;
+	if (dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+	    ((flags & VG_CAPTURE_STDERR) && dup2(out, STDERR_FILENO) < 0))
+		goto fail;
+	if (err != 3) {
+		if (dup3(err, 3, O_CLOEXEC) < 0)
+			goto fail;
+		err = 3;
+	}
+	closefrom(4);
+	execv(path, argv);
+fail:
+	e = errno;
+	(void)!write(err >= 0 ? err : errw, &e, sizeof(e));
+	_exit(127);
+}
+
+/* The child's output until EOF (or a full buffer, with
+ * VG_CAPTURE_STOP_WHEN_FULL): 0, -ETIMEDOUT or a negative errno. */
+static int capture_read(int fd, unsigned flags, char *out, size_t outlen, bool *truncated,
+			const struct vg_deadline *d)
+{
+	char scratch[512];
+	size_t got = 0;
+	int rc;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long long left = vg_deadline_remaining_ms(d);
+		bool last = left == 0;	/* expired: take what is there, once */
+		ssize_t n;
+		int pr;
+
+		if (got + 1 >= outlen && (flags & VG_CAPTURE_STOP_WHEN_FULL)) {
+			*truncated = true;
+			rc = 0;
+			break;
+		}
+		pr = poll(&p, 1, last ? 0 : (int)(left > 60000 ? 60000 : left));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0) {
+			rc = -errno;
+			break;
+		}
+		if (pr == 0) {
+			if (last) {
+				rc = -ETIMEDOUT;
+				break;
+			}
+			continue;
+		}
+		if (got + 1 < outlen)
+			n = read(fd, out + got, outlen - 1 - got);
+		else
+			n = read(fd, scratch, sizeof(scratch));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		if (n == 0) {
+			rc = 0;
+			break;
+		}
+		if (got + 1 < outlen) {
+			got += (size_t)n;
+			out[got] = '\0';
+		} else {
+			*truncated = true;
+		}
+		if (last) {	/* output still flowing at the deadline */
+			rc = -ETIMEDOUT;
+			break;
+		}
+	}
+	/* The output may be a secret (a password script's). */
+	explicit_bzero(scratch, sizeof(scratch));
+	return rc;
+}
+
+/* Wait until the child has exited, without reaping it: while it is an
+ * unreaped zombie its PID, and so its process group ID, cannot be reused.
+ * 0, -ETIMEDOUT, or a negative errno (-ECHILD: it was reaped elsewhere). */
+static int capture_wait_exit(pid_t pid, const struct vg_deadline *d)
+{
+	long long nap = 1;
+
+	for (;;) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (si.si_pid == pid)
+			return 0;
+		if (vg_deadline_expired(d))
+			return -ETIMEDOUT;
+		vg_deadline_sleep_ms(d, nap);
+		nap = nap < 16 ? nap * 2 : 16;
+	}
+}
+
+int vg_proc_capture(const char *path, char *const argv[], unsigned flags, char *out,
+		    size_t outlen, bool *truncated, const struct vg_deadline *d, int *status)
+{
+	int outp[2], errp[2], st = -1, rc, e;
+	bool trunc = false;
+	pid_t pid, self = getpid();
+
+	if (truncated != NULL)
+		*truncated = false;
+	if (status != NULL)
+		*status = -1;
+	if (path == NULL || argv == NULL || out == NULL || outlen == 0)
+		return -EINVAL;
+	out[0] = '\0';
+	if (pipe2(outp, O_CLOEXEC) != 0)
+		return -errno;
+	if (pipe2(errp, O_CLOEXEC | O_NONBLOCK) != 0) {
+		rc = -errno;
+		goto close_out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(errp[0]);
+		close(errp[1]);
+		goto close_out;
+	}
+	if (pid == 0)
+		capture_child(path, argv, flags, outp[1], errp[1], self);
+	/* Both sides set the group, so that a kill of it from here on
+	 * reaches the child (the call fails harmlessly once it has exec'd). */
+	(void)setpgid(pid, pid);
+	close(outp[1]);
+	close(errp[1]);
+	outp[1] = -1;
+
+	rc = capture_read(outp[0], flags, out, outlen, &trunc, d);
+	if (rc == 0) {
+		/* With VG_CAPTURE_STOP_WHEN_FULL a child still writing must
+		 * find its pipe broken, not block on it.  (On a timeout it is
+		 * closed only after the kill: the child dies of SIGKILL.) */
+		close(outp[0]);
+		outp[0] = -1;
+		rc = capture_wait_exit(pid, d);
+	}
+	if (rc != -ECHILD) {
+		/* The group: what is left of a hung child, or what a child
+		 * that exited left running.  The unreaped leader keeps the
+		 * group ID ours. */
+		(void)kill(-pid, SIGKILL);
+		if (rc != 0)
+			(void)kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0) {
+			if (errno != EINTR) {
+				st = -1;
+				break;
+			}
+		}
+	}
+	if (rc == 0 && read(errp[0], &e, sizeof(e)) == (ssize_t)sizeof(e))
+		rc = -ENOEXEC;
+	close(errp[0]);
+	if (truncated != NULL)
+		*truncated = trunc;
+	if (status != NULL)
+		*status = st;
+close_out:
+	if (outp[0] >= 0)
+		close(outp[0]);
+	if (outp[1] >= 0)
+		close(outp[1]);
 	return rc;
 }

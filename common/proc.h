@@ -38,6 +38,10 @@ int vg_pidfile_read(const char *path, pid_t *pid);
  * replaced by a package upgrade (" (deleted)") still counts. */
 bool vg_proc_exe_is(pid_t pid, const char *binary);
 
+/* True when pid is alive (not gone, not a zombie) and its command name
+ * (/proc/<pid>/comm, at most 15 characters) is comm. */
+bool vg_proc_comm_is(pid_t pid, const char *comm);
+
 /* True when pid shares our mount namespace (so it is "our" daemon, not one
  * of a test node's or container's with the same binary). */
 bool vg_proc_same_mntns(pid_t pid);
@@ -94,5 +98,42 @@ void vg_qemu_parse_cmdline(const char *buf, size_t len, struct vg_qemu_proc *q);
  * SIGCHLD makes waitpid() fail. */
 int vg_spawn_daemon(char *const argv[], const struct vg_deadline *d, int *status,
 		    char *errbuf, size_t errlen);
+
+/* Flags of vg_proc_capture(). */
+enum vg_capture_flags {
+	/* stderr into the buffer too, interleaved as written (2>&1);
+	 * without it the child inherits our stderr. */
+	VG_CAPTURE_STDERR = 1 << 0,
+	/* Stop reading once out is full and close the pipe, as
+	 * "| head -c" would: a child that writes more then gets SIGPIPE
+	 * (EPIPE if it ignores SIGPIPE).  *truncated is then true whenever
+	 * out filled up, whether or not more would have come. */
+	VG_CAPTURE_STOP_WHEN_FULL = 1 << 1,
+};
+
+/* Run path (execv: no PATH search, our environment) with argv and capture
+ * its stdout -- "$(cmd)" with a deadline.  The child gets stdin from
+ * /dev/null, no other descriptor of ours, its own process group, and
+ * SIGKILL should the caller die first.
+ *
+ * out receives the first outlen - 1 bytes of the output and is always
+ * NUL-terminated; the rest is read and dropped (so the child never blocks
+ * on a full pipe, unless VG_CAPTURE_STOP_WHEN_FULL) and *truncated
+ * (optional) says so.  Bytes that pass
+ * through memory other than out are wiped, and nothing is logged, so out
+ * may carry a secret (the caller wipes out itself).
+ *
+ * The child is done when its output reached EOF (or filled out, with
+ * VG_CAPTURE_STOP_WHEN_FULL) and it exited.  Returns
+ * 0 then, whatever its exit code: *status (optional) is the wait status
+ * for the caller to judge.  -ETIMEDOUT when the deadline came first: the
+ * whole process group is SIGKILLed and the child reaped; out holds what
+ * arrived until then.  -ENOEXEC when path could not be executed (*status
+ * is then an exit 127).  Other negative errnos: pipe, fork or poll
+ * failed.  On return no process of the child's group is left: members
+ * still running after a normal exit are SIGKILLed too.  *status is -1
+ * when no child was reaped.  SIGCHLD must not be ignored. */
+int vg_proc_capture(const char *path, char *const argv[], unsigned flags, char *out,
+		    size_t outlen, bool *truncated, const struct vg_deadline *d, int *status);
 
 #endif

@@ -39,7 +39,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +55,7 @@
 #include "fenceagent.h"
 #include "ipmi.h"
 #include "log.h"
+#include "proc.h"
 
 #define PASSWORD_MAX 256
 
@@ -391,38 +391,17 @@ static int read_bounded(int fd, char *buf, size_t len, const struct vg_deadline 
 }
 
 /* Run password_script through the shell as fence-agents do; its stdout's
- * first line is the password.  The script runs under the same deadline. */
+ * first line is the password.  The script runs under the same deadline and
+ * must exit 0; output beyond the buffer breaks its pipe (an endless or
+ * huge output fails at once).  The output is a secret: wiped on failure. */
 static int password_from_script(const char *script, char *out, size_t outlen,
 				const struct vg_deadline *d)
 {
-	int pfd[2], status = 0, rc;
-	pid_t pid;
+	char *const argv[] = { (char *)"sh", (char *)"-c", (char *)script, NULL };
+	int status = 0, rc;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return rc;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-
-		if (devnull >= 0)
-			dup2(devnull, STDIN_FILENO);
-		dup2(pfd[1], STDOUT_FILENO);
-		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	rc = read_bounded(pfd[0], out, outlen, d);
-	close(pfd[0]);
-	if (rc == -ETIMEDOUT)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	rc = vg_proc_capture("/bin/sh", argv, VG_CAPTURE_STOP_WHEN_FULL, out, outlen, NULL, d,
+			     &status);
 	if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		rc = -ENOEXEC;
 	if (rc < 0)

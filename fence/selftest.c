@@ -81,6 +81,7 @@
 #include "log.h"
 #include "proc.h"
 #include "selftest.h"
+#include "statusfile.h"
 #include "timing.h"
 
 /* Where Pacemaker runs RHCS-style fence agents from (its compile-time
@@ -347,76 +348,17 @@ static void w_target(struct run *r, const char *target)
 
 /* Run argv with stdin from /dev/null, stdout and stderr captured (first
  * outlen-1 bytes), killed at the deadline.  0 and *status, -ETIMEDOUT,
- * -ENOEXEC (could not exec), or another negative errno. */
+ * -ENOEXEC (could not exec, or exit 127 without a word), or another
+ * negative errno. */
 static int run_capture(char *const argv[], long long budget_ms, int *status, char *out,
 		       size_t outlen)
 {
 	struct vg_deadline d;
-	int pfd[2], rc = 0;
-	size_t got = 0;
-	pid_t pid;
+	int rc;
 
 	vg_deadline_in_ms(&d, budget_ms);
-	out[0] = '\0';
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return rc;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		if (null >= 0)
-			dup2(null, STDIN_FILENO);
-		dup2(pfd[1], STDOUT_FILENO);
-		dup2(pfd[1], STDERR_FILENO);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		long long left = vg_deadline_remaining_ms(&d);
-		char buf[512];
-		ssize_t n;
-		int pr;
-
-		if (left <= 0) {
-			rc = -ETIMEDOUT;
-			break;
-		}
-		pr = poll(&p, 1, (int)clamp_ms(left, 1, 60000));
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			continue;
-		n = read(pfd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (got + 1 < outlen) {
-			size_t take = (size_t)n < outlen - 1 - got ? (size_t)n : outlen - 1 - got;
-
-			memcpy(out + got, buf, take);
-			got += take;
-			out[got] = '\0';
-		}
-	}
-	close(pfd[0]);
-	if (rc == -ETIMEDOUT)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, status, 0) < 0) {
-		if (errno != EINTR) {
-			*status = 0;
-			break;
-		}
-	}
-	if (rc == 0 && WIFEXITED(*status) && WEXITSTATUS(*status) == 127 && got == 0)
+	rc = vg_proc_capture(argv[0], argv, VG_CAPTURE_STDERR, out, outlen, NULL, &d, status);
+	if (rc == 0 && WIFEXITED(*status) && WEXITSTATUS(*status) == 127 && out[0] == '\0')
 		rc = -ENOEXEC;
 	return rc;
 }
@@ -1124,8 +1066,10 @@ static int spawn(struct run *r, struct device *dev)
 		return -e;
 	}
 	if (pid == 0) {
-		/* Own process group: a hung check's interpreter or agent
-		 * children die with the worker. */
+		/* Own process group: whatever a hung check started dies
+		 * with the worker.  (The parse check's interpreter runs in
+		 * a group of its own, killed at that check's deadline, which
+		 * comes first, or when the worker dies.) */
 		setpgid(0, 0);
 		close(pfd[0]);
 		r->out_fd = pfd[1];
@@ -1227,7 +1171,7 @@ static void run_workers(struct run *r)
 {
 	size_t next = 0, active = 0;
 	struct pollfd *pfd = calloc(r->ndevs ? r->ndevs : 1, sizeof(*pfd));
-	struct device **map = calloc(r->ndevs ? r->ndevs : 1, sizeof(*map));
+	struct device **map = calloc(r->ndevs ? r->ndevs : 1, sizeof(struct device *));
 
 	if (pfd == NULL || map == NULL) {
 		free(pfd);
@@ -1458,63 +1402,6 @@ static void coverage(struct run *r)
 
 /* ---- parent: this node (vmguardd, watchdog, timing rule) ------------------ */
 
-#define ST_KEYS 40
-
-struct status_file {
-	int n;
-	char key[ST_KEYS][40];
-	char val[ST_KEYS][300];
-};
-
-static const char *sf_get(const struct status_file *s, const char *key)
-{
-	for (int i = 0; i < s->n; i++)
-		if (strcmp(s->key[i], key) == 0)
-			return s->val[i];
-	return NULL;
-}
-
-/* vmguardd's status file ("key=value" lines, see vmguard status). */
-static int sf_read(const char *path, struct status_file *s)
-{
-	char line[400];
-	FILE *f = fopen(path, "re");
-
-	if (f == NULL)
-		return -errno;
-	s->n = 0;
-	while (fgets(line, sizeof(line), f) != NULL && s->n < ST_KEYS) {
-		char *eq = strchr(line, '=');
-
-		line[strcspn(line, "\n")] = '\0';
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		snprintf(s->key[s->n], sizeof(s->key[0]), "%.39s", line);
-		snprintf(s->val[s->n], sizeof(s->val[0]), "%.299s", eq + 1);
-		s->n++;
-	}
-	fclose(f);
-	return 0;
-}
-
-static bool pid_is_vmguardd(pid_t pid)
-{
-	char path[64], comm[32] = "";
-	FILE *f;
-	enum vg_proc_state s = vg_proc_state(pid);
-
-	if (s == VG_PROC_GONE || s == VG_PROC_ZOMBIE)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	if (fgets(comm, sizeof(comm), f) == NULL)
-		comm[0] = '\0';
-	fclose(f);
-	return strncmp(comm, "vmguardd", 8) == 0;
-}
 
 /* Policy: where vmguardd is configured (its configuration file exists) a
  * vmguardd that is not running is CRITICAL -- this host would not fence
@@ -1524,7 +1411,8 @@ static void local_checks(struct run *r)
 {
 	struct vg_conf conf;
 	struct vg_timing t;
-	struct status_file s;
+	struct vg_status s;
+	const char *pidv;
 	char err[512], why[512], a[32], b[32], fix[FIX_MAX];
 	const char *path = r->o.config != NULL ? r->o.config : VG_CONF_DEFAULT_PATH;
 	bool configured;
@@ -1538,8 +1426,10 @@ static void local_checks(struct run *r)
 			  "vmguardd's configuration is broken: %s", err);
 		return;
 	}
-	rc = sf_read(conf.status_file, &s);
-	if (rc != 0 || sf_get(&s, "pid") == NULL || !pid_is_vmguardd((pid_t)atoi(sf_get(&s, "pid")))) {
+	/* vmguardd's status file ("key=value" lines, see vmguard status). */
+	rc = vg_status_read(conf.status_file, &s);
+	pidv = vg_status_get(&s, "pid");	/* s is empty when rc != 0 */
+	if (rc != 0 || pidv == NULL || !vg_proc_comm_is((pid_t)atoi(pidv), "vmguardd")) {
 		local_add(r, CK_VMGUARDD, NULL, configured ? V_CRITICAL : V_WARNING,
 			  configured ? "start it: systemctl start vmguardd" :
 				       "configure and start vmguardd on every hypervisor",
@@ -1548,26 +1438,27 @@ static void local_checks(struct run *r)
 			  rc != 0 ? "no status file" : "its status file names a dead process");
 		local_add(r, CK_WATCHDOG, NULL, V_SKIPPED, NULL, "vmguardd is not running");
 	} else {
-		const char *state = sf_get(&s, "state"), *wd = sf_get(&s, "watchdog");
-		const char *upd = sf_get(&s, "updated_ms");
+		const char *state = vg_status_get(&s, "state"), *wd = vg_status_get(&s, "watchdog");
+		const char *upd = vg_status_get(&s, "updated_ms");
+		const char *wd_dev = vg_status_get(&s, "watchdog_device");
 		long long age = upd != NULL ? vg_now_ms() - atoll(upd) : LLONG_MAX;
 
 		if (age > 15000)
 			local_add(r, CK_VMGUARDD, NULL, V_CRITICAL,
 				  "vmguardd may be hung: look at its log; restart it",
 				  "vmguardd (PID %s) has not refreshed its status for %lld s",
-				  sf_get(&s, "pid"), age / 1000);
+				  pidv, age / 1000);
 		else if (state != NULL && (strcmp(state, "up") == 0 || strcmp(state, "waiting") == 0 ||
 					   strcmp(state, "maintenance") == 0))
 			local_add(r, CK_VMGUARDD, NULL, V_OK, NULL, "vmguardd running (PID %s), %s",
-				  sf_get(&s, "pid"), state);
+				  pidv, state);
 		else
 			local_add(r, CK_VMGUARDD, NULL, V_WARNING, "see vmguard status",
-				  "vmguardd running (PID %s) but %s", sf_get(&s, "pid"),
+				  "vmguardd running (PID %s) but %s", pidv,
 				  state != NULL ? state : "in an unknown state");
 		if (wd != NULL && strcmp(wd, "armed") == 0)
 			local_add(r, CK_WATCHDOG, NULL, V_OK, NULL, "watchdog %s armed",
-				  sf_get(&s, "watchdog_device") ? sf_get(&s, "watchdog_device") : "");
+				  wd_dev != NULL ? wd_dev : "");
 		else if (wd != NULL && strcmp(wd, "disabled") == 0)
 			local_add(r, CK_WATCHDOG, NULL, V_WARNING,
 				  "set watchdog = yes in vmguardd.conf",

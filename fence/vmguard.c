@@ -30,6 +30,7 @@
 #include "deadline.h"
 #include "maintenance.h"
 #include "proc.h"
+#include "statusfile.h"
 #include "timing.h"
 
 enum {
@@ -41,52 +42,20 @@ enum {
 	EXIT_CONFIG = 6,
 };
 
-#define STATUS_MAX_KEYS 40
-
-struct status {
-	int n;
-	char key[STATUS_MAX_KEYS][40];
-	char val[STATUS_MAX_KEYS][300];
-};
-
-static const char *st_get(const struct status *s, const char *key)
+/* A value of the status file, "?" when absent. */
+static const char *st_str(const struct vg_status *s, const char *key)
 {
-	for (int i = 0; i < s->n; i++)
-		if (strcmp(s->key[i], key) == 0)
-			return s->val[i];
-	return NULL;
+	const char *v = vg_status_get(s, key);
+
+	return v != NULL ? v : "?";
 }
 
-static long long st_ms(const struct status *s, const char *key)
+/* A millisecond value of the status file, -1 when absent. */
+static long long st_ms(const struct vg_status *s, const char *key)
 {
-	const char *v = st_get(s, key);
+	const char *v = vg_status_get(s, key);
 
 	return v != NULL ? strtoll(v, NULL, 10) : -1;
-}
-
-static int status_read(const char *path, struct status *s)
-{
-	char line[400];
-	FILE *f;
-
-	s->n = 0;
-	f = fopen(path, "re");
-	if (f == NULL)
-		return -errno;
-	while (fgets(line, sizeof(line), f) != NULL && s->n < STATUS_MAX_KEYS) {
-		char *eq = strchr(line, '='), *nl = strchr(line, '\n');
-
-		if (nl != NULL)
-			*nl = '\0';
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		snprintf(s->key[s->n], sizeof(s->key[0]), "%.39s", line);
-		snprintf(s->val[s->n], sizeof(s->val[0]), "%.299s", eq + 1);
-		s->n++;
-	}
-	fclose(f);
-	return 0;
 }
 
 static void ago(char *buf, size_t len, long long then_ms, long long now)
@@ -101,29 +70,15 @@ static void ago(char *buf, size_t len, long long then_ms, long long now)
 	snprintf(buf, len, "%s ago", t);
 }
 
-static bool is_vmguardd(pid_t pid)
-{
-	char path[64], comm[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return false;
-	if (fgets(comm, sizeof(comm), f) == NULL)
-		comm[0] = '\0';
-	fclose(f);
-	return strncmp(comm, "vmguardd", 8) == 0;
-}
 
 static int cmd_status(const struct vg_conf *c)
 {
-	struct status s;
+	struct vg_status s;
 	long long now = vg_now_ms(), updated;
-	const char *state, *pidv;
+	const char *state, *pidv, *reason, *fence_rc;
 	char a[64], b[64];
 	pid_t pid;
-	int rc = status_read(c->status_file, &s);
+	int rc = vg_status_read(c->status_file, &s);
 	enum vg_proc_state ps;
 
 	if (rc == -ENOENT) {
@@ -134,15 +89,15 @@ static int cmd_status(const struct vg_conf *c)
 		printf("cannot read %s: %s\n", c->status_file, strerror(-rc));
 		return EXIT_UNKNOWN;
 	}
-	state = st_get(&s, "state");
-	pidv = st_get(&s, "pid");
+	state = vg_status_get(&s, "state");
+	pidv = vg_status_get(&s, "pid");
 	if (state == NULL || pidv == NULL) {
 		printf("%s is malformed\n", c->status_file);
 		return EXIT_UNKNOWN;
 	}
 	pid = (pid_t)atoi(pidv);
 	ps = vg_proc_state(pid);
-	if (ps == VG_PROC_GONE || ps == VG_PROC_ZOMBIE || !is_vmguardd(pid)) {
+	if (ps == VG_PROC_GONE || ps == VG_PROC_ZOMBIE || !vg_proc_comm_is(pid, "vmguardd")) {
 		/* The status file outlived its daemon (crash or SIGKILL). */
 		printf("vmguardd is not running (PID %d from %s is gone; its last state "
 		       "was %s)\n", (int)pid, c->status_file, state);
@@ -157,13 +112,12 @@ static int cmd_status(const struct vg_conf *c)
 		return EXIT_UNKNOWN;
 	}
 	ago(a, sizeof(a), st_ms(&s, "state_since_ms"), now);
+	reason = vg_status_get(&s, "reason");
 	printf("vmguardd     running, PID %d\n", (int)pid);
-	printf("state        %s since %s%s%s%s\n", state, a,
-	       st_get(&s, "reason") ? " (" : "", st_get(&s, "reason") ? st_get(&s, "reason") : "",
-	       st_get(&s, "reason") ? ")" : "");
-	printf("node         %s (nodeid %s)\n", st_get(&s, "node") ? st_get(&s, "node") : "?",
-	       st_get(&s, "nodeid") ? st_get(&s, "nodeid") : "?");
-	printf("libvirtd     %s\n", st_get(&s, "uri") ? st_get(&s, "uri") : "?");
+	printf("state        %s since %s%s%s%s\n", state, a, reason ? " (" : "",
+	       reason ? reason : "", reason ? ")" : "");
+	printf("node         %s (nodeid %s)\n", st_str(&s, "node"), st_str(&s, "nodeid"));
+	printf("libvirtd     %s\n", st_str(&s, "uri"));
 	if (st_ms(&s, "lost_at_ms") > 0) {
 		ago(a, sizeof(a), st_ms(&s, "lost_at_ms"), now);
 		printf("last loss    %s\n", a);
@@ -176,20 +130,19 @@ static int cmd_status(const struct vg_conf *c)
 		vg_timing_fmt(st_ms(&s, "maintenance_until_ms") - now, b, sizeof(b));
 		printf("maintenance  planned stop, %s left\n", b);
 	}
-	printf("quorum       %s\n", st_get(&s, "quorum") ? st_get(&s, "quorum") : "?");
+	printf("quorum       %s\n", st_str(&s, "quorum"));
 	ago(a, sizeof(a), st_ms(&s, "last_pet_ms"), now);
 	vg_timing_fmt(st_ms(&s, "watchdog_timeout_ms"), b, sizeof(b));
-	if (st_get(&s, "watchdog") && strcmp(st_get(&s, "watchdog"), "disabled") == 0)
+	if (strcmp(st_str(&s, "watchdog"), "disabled") == 0)
 		printf("watchdog     DISABLED: no self-fence if the fencer fails\n");
 	else
-		printf("watchdog     %s %s, timeout %s, last fed %s\n",
-		       st_get(&s, "watchdog") ? st_get(&s, "watchdog") : "?",
-		       st_get(&s, "watchdog_device") ? st_get(&s, "watchdog_device") : "?", b, a);
-	if (st_get(&s, "fence_rc") != NULL) {
+		printf("watchdog     %s %s, timeout %s, last fed %s\n", st_str(&s, "watchdog"),
+		       st_str(&s, "watchdog_device"), b, a);
+	fence_rc = vg_status_get(&s, "fence_rc");
+	if (fence_rc != NULL) {
 		ago(a, sizeof(a), st_ms(&s, "fence_requested_ms"), now);
 		printf("fence        requested %s, result: %s\n", a,
-		       strcmp(st_get(&s, "fence_rc"), "0") == 0 ? "confirmed" :
-		       st_get(&s, "fence_rc"));
+		       strcmp(fence_rc, "0") == 0 ? "confirmed" : fence_rc);
 	}
 	vg_timing_fmt(st_ms(&s, "self_fence_deadline_ms"), a, sizeof(a));
 	vg_timing_fmt(st_ms(&s, "frontend_recovery_ms"), b, sizeof(b));
@@ -265,7 +218,7 @@ static int cmd_maintenance(const struct vg_conf *c, int argc, char **argv)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: vmguard [-c CONFIG] COMMAND\n"
+		"Usage: vmguard [-c CONFIG] COMMAND    (vmguard --version, --help)\n"
 		"  status                           vmguardd's state (exit 0 ok, 1 alarm, 3 not running)\n"
 		"  maintenance on [DURATION] [REASON]  announce a planned libvirtd stop (default 5min)\n"
 		"  maintenance off                  withdraw the announcement\n"
@@ -282,6 +235,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = VG_CONF_DEFAULT_PATH;
@@ -295,8 +249,9 @@ int main(int argc, char **argv)
 	if (strcmp(base, "fence_host.sh") == 0)
 		return vmguard_fence_host_main(argc, argv);
 
-	while ((o = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (o) {
+		case 'V': printf("vmguard %s\n", PACKAGE_VERSION); return EXIT_OK;
 		case 'c': path = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;

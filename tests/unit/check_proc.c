@@ -1,6 +1,6 @@
 /* Unit tests for common/proc.c: /proc parsing, process states of real
  * children, pidfiles, executables, qemu command lines, termination and
- * daemon spawning.
+ * daemon spawning, capturing a program's output under a deadline.
  *
  * The tests fork their own children; they must behave with CK_FORK=no (all
  * tests in one process, as under valgrind), so a child never returns into
@@ -824,6 +824,361 @@ START_TEST(spawn_reports_stderr)
 }
 END_TEST
 
+/* --- vg_proc_capture ---------------------------------------------------- */
+
+/* Run "sh -c script" through vg_proc_capture with a deadline of ms. */
+static int capture_sh(const char *script, unsigned flags, char *out, size_t outlen,
+		      bool *truncated, long long ms, int *status)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)script, NULL };
+	struct vg_deadline d;
+
+	vg_deadline_in_ms(&d, ms);
+	return vg_proc_capture("/bin/sh", argv, flags, out, outlen, truncated, &d, status);
+}
+
+static bool exited_with(int st, int code)
+{
+	return st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == code;
+}
+
+/* A process we did not start (a grandchild) is dead: gone, or a zombie
+ * waiting for init.  Reaping by PID 1 can take seconds here. */
+static bool dead_within(pid_t pid, long long ms)
+{
+	struct vg_deadline d;
+
+	vg_deadline_in_ms(&d, ms);
+	return vg_proc_wait_dead(pid, &d) == 0;
+}
+
+/* Run a script that outlives a 300 ms deadline: -ETIMEDOUT at the deadline
+ * (within generous bounds), the child killed and reaped. */
+static void capture_sh_times_out(const char *script, char *out, size_t outlen, bool *truncated)
+{
+	long long t0 = vg_now_ms(), took;
+	int st = -99;
+
+	ck_assert_int_eq(capture_sh(script, 0, out, outlen, truncated, 300, &st), -ETIMEDOUT);
+	took = vg_now_ms() - t0;
+	ck_assert_msg(took >= 290 && took < 10000, "'%s' returned after %lld ms", script, took);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %d", st);
+	assert_no_children();
+}
+
+START_TEST(capture_stdout)
+{
+	char out[64];
+	bool trunc = true;
+	int st = -99;
+
+	memset(out, 'x', sizeof(out));
+	/* argv[0] is passed as given ("sh", not the path). */
+	ck_assert_int_eq(capture_sh("echo $0; printf 'two\\nlines\\n'", 0, out, sizeof(out),
+				    &trunc, 10000, &st), 0);
+	ck_assert_str_eq(out, "sh\ntwo\nlines\n");
+	ck_assert(!trunc);
+	ck_assert(exited_with(st, 0));
+	/* No output: an empty, terminated string. */
+	memset(out, 'x', sizeof(out));
+	ck_assert_int_eq(capture_sh("exit 0", 0, out, sizeof(out), NULL, 10000, NULL), 0);
+	ck_assert_str_eq(out, "");
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(capture_exit_nonzero)
+{
+	/* Any exit code is the caller's to judge: 0 and the status. */
+	char out[64];
+	int st = -99;
+
+	ck_assert_int_eq(capture_sh("echo partial; exit 3", 0, out, sizeof(out), NULL, 10000, &st),
+			 0);
+	ck_assert_str_eq(out, "partial\n");
+	ck_assert(exited_with(st, 3));
+	ck_assert_int_eq(capture_sh("kill -TERM $$", 0, out, sizeof(out), NULL, 10000, &st), 0);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+	/* A program that exits 127 by itself ran: not an exec failure. */
+	ck_assert_int_eq(capture_sh("exit 127", 0, out, sizeof(out), NULL, 10000, &st), 0);
+	ck_assert(exited_with(st, 127));
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(capture_stderr_merged)
+{
+	char out[64];
+	int st = -99;
+
+	ck_assert_int_eq(capture_sh("echo out; echo err >&2; echo out2", VG_CAPTURE_STDERR, out,
+				    sizeof(out), NULL, 10000, &st), 0);
+	ck_assert_str_eq(out, "out\nerr\nout2\n");
+	ck_assert(exited_with(st, 0));
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(capture_stderr_inherited)
+{
+	/* Without the flag stderr is ours: catch it in a file. */
+	char path[PATH_MAX], out[64], err[64] = "";
+	int fd, saved, st = -99;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/stderr", tmpdir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	n = capture_sh("echo out; echo err >&2", 0, out, sizeof(out), NULL, 10000, &st);
+	ck_assert_int_eq(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	ck_assert_int_eq(n, 0);
+	ck_assert_str_eq(out, "out\n");
+	n = pread(fd, err, sizeof(err) - 1, 0);
+	close(fd);
+	ck_assert_int_ge(n, 0);
+	err[n] = '\0';
+	ck_assert_str_eq(err, "err\n");
+	ck_assert(exited_with(st, 0));
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(capture_truncated)
+{
+	char out[64], exact[11], tiny[5], one[1];
+	bool trunc = false;
+	int st = -99;
+
+	ck_assert_int_eq(capture_sh("printf 0123456789", 0, tiny, sizeof(tiny), &trunc, 10000,
+				    &st), 0);
+	ck_assert_str_eq(tiny, "0123");
+	ck_assert(trunc);
+	ck_assert(exited_with(st, 0));
+	/* Exactly what fits is not truncated. */
+	ck_assert_int_eq(capture_sh("printf 0123456789", 0, exact, sizeof(exact), &trunc, 10000,
+				    &st), 0);
+	ck_assert_str_eq(exact, "0123456789");
+	ck_assert(!trunc);
+	/* Room for the NUL only. */
+	ck_assert_int_eq(capture_sh("echo x", 0, one, sizeof(one), &trunc, 10000, &st), 0);
+	ck_assert_str_eq(one, "");
+	ck_assert(trunc);
+	/* Far more than the pipe holds: the rest is drained, so the child
+	 * neither blocks nor dies of SIGPIPE, and exits 0. */
+	ck_assert_int_eq(capture_sh("yes 0123456789 | head -c 2000000; echo done >&2",
+				    VG_CAPTURE_STDERR, out, sizeof(out), &trunc, 30000, &st), 0);
+	ck_assert_uint_eq(strlen(out), sizeof(out) - 1);
+	ck_assert(strncmp(out, "0123456789\n0123456789\n", 22) == 0);
+	ck_assert(trunc);
+	ck_assert(exited_with(st, 0));
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(capture_stop_when_full)
+{
+	/* As under "| head -c": a full buffer closes the pipe, and a child
+	 * that keeps writing fails on it at once instead of running on. */
+	char out[64], exact[11];
+	long long t0 = vg_now_ms(), took;
+	bool trunc = false;
+	int st = -99;
+
+	ck_assert_int_eq(capture_sh("exec yes", VG_CAPTURE_STOP_WHEN_FULL, out, sizeof(out),
+				    &trunc, 60000, &st), 0);
+	took = vg_now_ms() - t0;
+	ck_assert_msg(took < 10000, "returned after %lld ms", took);
+	ck_assert_uint_eq(strlen(out), sizeof(out) - 1);
+	ck_assert(strncmp(out, "y\ny\n", 4) == 0);
+	ck_assert(trunc);
+	/* SIGPIPE, or EPIPE and an error exit where SIGPIPE is ignored */
+	ck_assert_msg(st != -1 && !exited_with(st, 0), "status %d", st);
+	/* What fits is read whole; a full buffer counts as truncated. */
+	ck_assert_int_eq(capture_sh("printf 0123456789", VG_CAPTURE_STOP_WHEN_FULL, exact,
+				    sizeof(exact), &trunc, 10000, &st), 0);
+	ck_assert_str_eq(exact, "0123456789");
+	ck_assert(trunc);
+	ck_assert_int_eq(capture_sh("printf 012345678", VG_CAPTURE_STOP_WHEN_FULL, exact,
+				    sizeof(exact), &trunc, 10000, &st), 0);
+	ck_assert_str_eq(exact, "012345678");
+	ck_assert(!trunc);
+	ck_assert(exited_with(st, 0));
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(capture_child_environment)
+{
+	/* stdin is /dev/null, stdout a pipe, none of our other descriptors,
+	 * and a process group of its own. */
+	int fd = open("/dev/null", O_RDONLY);	/* inheritable on purpose */
+	char script[512], out[256], want[256];
+	int st = -99;
+
+	ck_assert_int_ge(fd, 3);
+	snprintf(script, sizeof(script),
+		 "readlink /proc/$$/fd/0; "
+		 "case $(readlink /proc/$$/fd/1) in pipe:*) echo pipe;; *) echo notpipe;; esac; "
+		 "test -e /proc/$$/fd/%d && echo leaked || echo closed; "
+		 "test \"$(cut -d' ' -f5 /proc/$$/stat)\" = $$ && echo leader || echo member; "
+		 "cat; echo eof", fd);
+	ck_assert_int_eq(capture_sh(script, 0, out, sizeof(out), NULL, 10000, &st), 0);
+	close(fd);
+	snprintf(want, sizeof(want), "/dev/null\npipe\nclosed\nleader\neof\n");
+	ck_assert_str_eq(out, want);
+	ck_assert(exited_with(st, 0));
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(capture_exec_failure)
+{
+	char *argv[] = { (char *)"x", NULL };
+	char path[PATH_MAX], out[64];
+	struct vg_deadline d;
+	int st = -99;
+
+	vg_deadline_in_ms(&d, 10000);
+	memset(out, 'x', sizeof(out));
+	ck_assert_int_eq(vg_proc_capture("/nonexistent/vmguard-no-such-program", argv, 0, out,
+					 sizeof(out), NULL, &d, &st), -ENOEXEC);
+	ck_assert_str_eq(out, "");
+	ck_assert(exited_with(st, 127));
+	/* A file that is not executable, and a directory. */
+	snprintf(path, sizeof(path), "%s/not-executable", tmpdir);
+	write_file(path, "#!/bin/sh\necho hi\n");
+	ck_assert_int_eq(vg_proc_capture(path, argv, VG_CAPTURE_STDERR, out, sizeof(out), NULL,
+					 &d, &st), -ENOEXEC);
+	ck_assert_int_eq(vg_proc_capture(tmpdir, argv, 0, out, sizeof(out), NULL, &d, &st),
+			 -ENOEXEC);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(capture_bad_arguments)
+{
+	char *argv[] = { (char *)"true", NULL };
+	char out[4];
+	struct vg_deadline d;
+	bool trunc = true;
+	int st = -99;
+
+	vg_deadline_in_ms(&d, 10000);
+	ck_assert_int_eq(vg_proc_capture("/bin/true", argv, 0, out, 0, &trunc, &d, &st), -EINVAL);
+	ck_assert(!trunc);
+	ck_assert_int_eq(st, -1);
+	ck_assert_int_eq(vg_proc_capture("/bin/true", argv, 0, NULL, 4, NULL, &d, NULL), -EINVAL);
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(capture_hung_group_killed)
+{
+	/* A child that hangs with a grandchild: at the deadline the whole
+	 * group is killed, the child reaped, and the grandchild gone. */
+	char out[64];
+	pid_t grandchild;
+
+	capture_sh_times_out("sleep 100 & echo $!; sleep 100", out, sizeof(out), NULL);
+	grandchild = (pid_t)atoi(out);	/* what came before the deadline */
+	ck_assert_msg(grandchild > 1, "output '%s'", out);
+	ck_assert_msg(dead_within(grandchild, 10000), "grandchild %d still %s",
+		      (int)grandchild, vg_proc_state_name(vg_proc_state(grandchild)));
+}
+END_TEST
+
+START_TEST(capture_closed_stdout_still_bounded)
+{
+	/* EOF is not the end: a child that closes its output and hangs is
+	 * waited for only until the deadline. */
+	char out[64];
+
+	capture_sh_times_out("echo bye; exec >&-; sleep 100", out, sizeof(out), NULL);
+	ck_assert_str_eq(out, "bye\n");
+}
+END_TEST
+
+START_TEST(capture_endless_output_bounded)
+{
+	/* Output that never stops does not keep us past the deadline. */
+	char out[64];
+	bool trunc = false;
+
+	capture_sh_times_out("exec yes", out, sizeof(out), &trunc);
+	ck_assert(trunc);
+	ck_assert(strncmp(out, "y\ny\n", 4) == 0);
+}
+END_TEST
+
+START_TEST(capture_leftovers_killed)
+{
+	/* A child that exits 0 but leaves a process of its group behind
+	 * (output elsewhere, so EOF comes): nothing outlives the call. */
+	char out[64];
+	long long t0 = vg_now_ms(), took;
+	int st = -99;
+	pid_t left;
+
+	ck_assert_int_eq(capture_sh("sleep 100 >/dev/null 2>&1 & echo $!", 0, out, sizeof(out),
+				    NULL, 30000, &st), 0);
+	took = vg_now_ms() - t0;
+	ck_assert_msg(took < 10000, "returned after %lld ms", took);
+	ck_assert(exited_with(st, 0));
+	left = (pid_t)atoi(out);
+	ck_assert_msg(left > 1, "output '%s'", out);
+	ck_assert_msg(dead_within(left, 10000), "left-over %d still %s", (int)left,
+		      vg_proc_state_name(vg_proc_state(left)));
+	assert_no_children();
+}
+END_TEST
+
+START_TEST(capture_dies_with_caller)
+{
+	/* The child has its own process group, out of reach of a kill of
+	 * the caller's: it must die when the caller is killed. */
+	char path[128], script[512], buf[32] = "";
+	struct vg_deadline d;
+	pid_t caller, child = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/child.pid", tmpdir);
+	snprintf(script, sizeof(script), "echo $$ >%s.tmp && mv %s.tmp %s; exec sleep 100",
+		 path, path, path);
+	caller = fork();
+	ck_assert_int_ge(caller, 0);
+	if (caller == 0) {
+		char out[16];
+
+		signal(SIGTERM, SIG_DFL);	/* see terminate_refuses_pid_zero */
+		_exit(capture_sh(script, 0, out, sizeof(out), NULL, 60000, NULL) == 0 ? 0 : 1);
+	}
+	vg_deadline_in_ms(&d, 10000);
+	while (child <= 0 && !vg_deadline_expired(&d)) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+			buf[n > 0 ? n : 0] = '\0';
+			close(fd);
+			child = (pid_t)atoi(buf);
+		}
+		if (child <= 0)
+			vg_deadline_sleep_ms(&d, 10);
+	}
+	kill_reap(caller);
+	ck_assert_msg(child > 1, "the child never wrote its PID");
+	ck_assert_msg(dead_within(child, 10000), "child %d outlived its caller (%s)", (int)child,
+		      vg_proc_state_name(vg_proc_state(child)));
+	unlink(path);
+	assert_no_children();
+}
+END_TEST
+
 static Suite *proc_suite(void)
 {
 	Suite *s = suite_create("proc");
@@ -882,6 +1237,25 @@ static Suite *proc_suite(void)
 	tcase_add_test(tc, spawn_detached_stdio);
 	tcase_add_test(tc, spawn_timeout);
 	tcase_add_test(tc, spawn_reports_stderr);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("capture");
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, setup_tmp, teardown_tmp);
+	tcase_add_test(tc, capture_stdout);
+	tcase_add_test(tc, capture_exit_nonzero);
+	tcase_add_test(tc, capture_stderr_merged);
+	tcase_add_test(tc, capture_stderr_inherited);
+	tcase_add_test(tc, capture_truncated);
+	tcase_add_test(tc, capture_stop_when_full);
+	tcase_add_test(tc, capture_child_environment);
+	tcase_add_test(tc, capture_exec_failure);
+	tcase_add_test(tc, capture_bad_arguments);
+	tcase_add_test(tc, capture_hung_group_killed);
+	tcase_add_test(tc, capture_closed_stdout_still_bounded);
+	tcase_add_test(tc, capture_endless_output_bounded);
+	tcase_add_test(tc, capture_leftovers_killed);
+	tcase_add_test(tc, capture_dies_with_caller);
 	suite_add_tcase(s, tc);
 	return s;
 }
