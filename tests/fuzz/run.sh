@@ -30,7 +30,7 @@ printf '\001-o\0status\0-a\0h\0-l\0u\0-p\0x\0-P\0-vvv\0--power-timeout=3\0--ciph
 	>"$OUT/corpus/argv-basic"
 
 SRC=(tests/fuzz/fuzz_fenceagent.c common/fenceagent.c common/ipmi.c common/log.c
-	common/deadline.c common/bounded.c)
+	common/deadline.c common/bounded.c common/proc.c)
 # shellcheck disable=SC2046
 if ! (cd "$TOP" && "$CC" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -I"$OUT/inc" -Icommon \
