@@ -127,27 +127,30 @@ struct helper {
 	const char *config;	/* NULL: none */
 };
 
+/* Read once per action: validate runs before every monitor, and the
+ * monitor and start loops ask again; qemu.conf does not change meanwhile. */
 static bool virtlockd_wanted(const struct ocf_ctx *ctx)
 {
+	static int cached = -1;
 	const char *mode = ocf_str(ctx, P_VIRTLOCKD);
 	char line[512];
 	FILE *f;
 	bool want = false;
 
-	if (strcmp(mode, "yes") == 0)
-		return true;
-	if (strcmp(mode, "no") == 0)
-		return false;
-	f = fopen(ocf_str(ctx, P_QEMU_CONFIG), "re");
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		const char *p = line + strspn(line, " \t");
+	if (cached >= 0)
+		return cached;
+	if (strcmp(mode, "yes") == 0) {
+		want = true;
+	} else if (strcmp(mode, "no") != 0 && (f = fopen(ocf_str(ctx, P_QEMU_CONFIG), "re")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			const char *p = line + strspn(line, " \t");
 
-		if (strncmp(p, "lock_manager", 12) == 0 && strstr(p, "\"lockd\"") != NULL)
-			want = true;
+			if (strncmp(p, "lock_manager", 12) == 0 && strstr(p, "\"lockd\"") != NULL)
+				want = true;
+		}
+		fclose(f);
 	}
-	fclose(f);
+	cached = want;
 	return want;
 }
 

@@ -817,7 +817,6 @@ static const struct ocf_action actions[] = {
 	{ "monitor", one_monitor, 30, 60, 10, 0 },
 	{ "validate-all", NULL, 30, 0, -1, 0 },
 	{ "meta-data", NULL, 5, 0, -1, OCF_A_NO_VALIDATE },
-	{ "usage", NULL, 5, 0, -1, OCF_A_NO_VALIDATE },
 	{ NULL, NULL, 0, 0, 0, 0 },
 };
 
