@@ -8,11 +8,15 @@
 #   sc_mark TEXT         one event on the timeline
 #   sc_fenced NODE       true once NODE's BMC has it off and the cluster's
 #                        fence history records the fence as successful
+#   sc_fence_confirmed NODE   the same for stonith-action=reboot: the BMC
+#                        cut the power (it may be on again), history success
 #   sc_recovered NODE    true once every guest runs on exactly one node, and
 #                        not on NODE, and Pacemaker reports it started
+#   sc_rejoined NODE     NODE is a member again and runs its libvirtd
 #   sc_finish            stop the checker, build the timeline from every
 #                        source, check the invariant, print timeline+figures
-#   sc_assert_fenced_recovered NODE   the outcome of scenarios 1-3 and 6
+#   sc_assert_fenced_recovered NODE   the outcome of scenarios 1-3, 6 and 9
+#                        (off: NODE stays off; reboot: its BMC powered it on)
 #   sc_assert_untouched               no fence, every guest's qemu unchanged
 #   sc_assert_invariant  (a) never on two nodes at once, (b) no start on a
 #                        new node before the old one's fence was confirmed
@@ -120,6 +124,23 @@ sc_fenced() {	# node
 	sc_history "$1" | grep -q 'status="success"'
 }
 
+# For stonith-action=reboot, where the BMC has the node on again at once.
+sc_fence_confirmed() {	# node
+	awk -v t0="$SC_T0" '$1 >= t0 && $2 == "off" { f = 1 } END { exit !f }' \
+		"$(bmc_dir "$1")/power.log" || return 1
+	sc_history "$1" | grep -q 'status="success"'
+}
+
+# NODE is a member again (as another node sees it) and runs its libvirtd
+# clone instance.
+sc_rejoined() {	# node
+	local out
+	out=$(lab_cluster -x "$1" timeout 10 crm_mon -1 2>/dev/null) || return 1
+	printf '%s\n' "$out" | grep -Eq "Online: \[.* $1( |\])" || return 1
+	lab_cluster -x "$1" timeout 10 crm_resource --locate -r libvirtd-clone 2>/dev/null |
+		grep -q "is running on: $1\$"
+}
+
 sc_recovered() {	# old-node
 	local g where out
 	out=$(lab_cluster -x "$1" timeout 10 crm_mon -1 2>/dev/null) || return 1
@@ -137,7 +158,7 @@ _sc_pcmk_events() {
 	for n in $(lab_nodes); do
 		f="$(lab_ndir "$n")/log/pacemaker/pacemaker.log"
 		[ -r "$f" ] || continue
-		grep -E "Result of monitor operation for libvirtd on [^:]+: |will be fenced: |wants to fence |Operation '[a-z]+' \[[0-9]+\] targeting |Operation '[a-z]+' targeting .* for |Result of (start|stop) operation for |Too many failures .* to fence|Node [^ ]+ state is now lost|Requesting fencing" "$f" |
+		grep -E "Result of monitor operation for libvirtd on [^:]+: |will be fenced: |wants to fence |Operation '[a-z]+' \[[0-9]+\] targeting |Operation '[a-z]+' targeting .* for |Result of (start|stop) operation for |Too many failures .* to fence|Node [^ ]+ state is now (lost|member)|Requesting fencing" "$f" |
 			grep -v 'Result of monitor operation for libvirtd on [^:]*: ok' |
 			grep -v 'Result of monitor operation for libvirtd on [^:]*: not running' |
 			grep -v 'Result of monitor operation for .*: ok' |
@@ -175,7 +196,10 @@ _sc_pcmk_events() {
 				printf '%s\tagent\t%s\tfence agent (%s) on %s: %s %s returned %s%s\n' \
 					"$ms" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" "$host" "${BASH_REMATCH[1]}" \
 					"${BASH_REMATCH[2]}" "${BASH_REMATCH[4]}" \
-					"$([ "${BASH_REMATCH[4]}" = 0 ] && echo " (power off verified through the BMC)")" ;;
+					"$([ "${BASH_REMATCH[4]}" = 0 ] && case ${BASH_REMATCH[1]} in
+						off) echo " (power off verified through the BMC)" ;;
+						reboot) echo " (power off verified through the BMC, then on again)" ;;
+						esac)" ;;
 		*"Operation '"*"' targeting "*" for "*)
 			if [[ $line =~ Operation\ \'([a-z]+)\'\ targeting\ ([^ ]+)\ by\ ([^ ]+)\ for\ ([^:]+):\ (.*)\ \|\ id=([0-9a-f]+) ]]; then
 				if [[ ${BASH_REMATCH[5]} == OK* ]]; then
@@ -198,6 +222,12 @@ _sc_pcmk_events() {
 		*"state is now lost"*)
 			[[ $line =~ Node\ ([^ ]+)\ state\ is\ now\ lost ]] &&
 				printf '%s\tlost\t%s\tmembership (seen on %s): %s left the cluster\n' \
+					"$ms" "${BASH_REMATCH[1]}" "$host" "${BASH_REMATCH[1]}" ;;
+		*"state is now member"*)
+			# As the others see it (a node's own view of itself is not a join).
+			[[ $line =~ Node\ ([^ ]+)\ state\ is\ now\ member ]] &&
+				[ "${BASH_REMATCH[1]}" != "$host" ] &&
+				printf '%s\tjoin\t%s\tmembership (seen on %s): %s joined the cluster\n' \
 					"$ms" "${BASH_REMATCH[1]}" "$host" "${BASH_REMATCH[1]}" ;;
 		esac
 	done
@@ -257,7 +287,9 @@ sc_finish() {
 	SC_T0=${SC_T0:-$(vg_ms)}
 	# Several nodes log the same fact: keep the first of each.
 	{ _sc_pcmk_events; _sc_other_events; } | sort -t$'\t' -k1,1n -s |
-		awk -F'\t' '$2 ~ /^(sched|lost|confirm)$/ { if (seen[$2 FS $3]++) next }
+		awk -F'\t' -v t0="$SC_T0" '$2 == "lost" { gone[$3] = 1 }
+			$2 == "join" && ($1 < t0 || !($3 in gone)) { next }
+			$2 ~ /^(sched|lost|confirm|join)$/ { if (seen[$2 FS $3]++) next }
 			$2 == "rsc" && $4 ~ / of fence-/ { next }
 			{ print }' >"$SC/all"
 	# The timeline: relative to the injection.
@@ -288,7 +320,7 @@ _sc_fig() {	# label event-line
 }
 
 _sc_figures() {
-	local v=$SC_VICTIM det req off agent conf g run last=
+	local v=$SC_VICTIM det req off agent conf g run last= join
 	det=$(_sc_first detect "$v")
 	[ -n "$det" ] || det=$(_sc_first lost "$v")
 	req=$(_sc_first request "$v")
@@ -311,10 +343,13 @@ _sc_figures() {
 		printf '  %-44s %d ms\n' "fence request -> BMC off" $(( $(_sc_ms_of "$off") - $(_sc_ms_of "$req") ))
 	[ -n "$off" ] && [ -n "$conf" ] &&
 		printf '  %-44s %d ms\n' "BMC off -> fence confirmed" $(( $(_sc_ms_of "$conf") - $(_sc_ms_of "$off") ))
+	join=$(_sc_first join "$v")
+	[ -z "$join" ] || _sc_fig "$v back in the cluster (rebooted)" "$join"
 	# One machine-readable line for the soak and the benchmark.
-	printf 'FIGURES scenario=%s mode=%s up_ms=%s detect_ms=%s request_ms=%s bmcoff_ms=%s confirm_ms=%s recovered_ms=%s\n' \
+	printf 'FIGURES scenario=%s mode=%s up_ms=%s detect_ms=%s request_ms=%s bmcoff_ms=%s confirm_ms=%s recovered_ms=%s rejoin_ms=%s\n' \
 		"$SC_NAME" "$( [ "$LAB_VMGUARDD" = 1 ] && echo vmguardd || echo monitor)" "$LAB_UP_MS" \
-		"$(_sc_rel "$det")" "$(_sc_rel "$req")" "$(_sc_rel "$off")" "$(_sc_rel "$conf")" "$(_sc_rel "$last")"
+		"$(_sc_rel "$det")" "$(_sc_rel "$req")" "$(_sc_rel "$off")" "$(_sc_rel "$conf")" "$(_sc_rel "$last")" \
+		"$(_sc_rel "$join")"
 }
 
 _sc_rel() { if [ -n "$1" ]; then echo $(( $(_sc_ms_of "$1") - SC_T0 )); else echo -; fi; }
@@ -355,10 +390,12 @@ sc_assert_invariant() {
 	tap_is "$(grep -c ' violation ' "$SC/events")" 0 "invariant (a): no guest ran on two nodes at once"
 	tap_unlike "$(grep 'VIOLATION (b)' "$SC/invariant")" . \
 		"invariant (b): no guest started elsewhere before its old host's fence was confirmed"
-	local gap
+	local gap late rt
 	gap=$(sed -n 's/.*max_gap_ms=\([0-9]*\).*/\1/p' "$SC/events" | tail -1)
+	late=$(sed -n 's/.* late=\([0-9]*\).*/\1/p' "$SC/events" | tail -1)
+	rt=$(sed -n 's/.* rt=\([a-z]*\).*/\1/p' "$SC/events" | tail -1)
 	tap_ok "the checker sampled throughout (summary written)" test -n "$gap"
-	tap_diag "checker: longest interval between two samples ${gap:-?} ms (target 100 ms)"
+	tap_diag "checker: longest interval between two samples ${gap:-?} ms, ${late:-?} intervals over 100 ms (target 100 ms; real-time priority: ${rt:-?})"
 }
 
 # Starts of a guest (checker) after t0: "node node ..."
@@ -379,7 +416,13 @@ sc_assert_fenced_recovered() {	# victim
 		tap_ok "guest $g recovered exactly once, on another node (started on: ${starts:-none})" \
 			sh -c "[ \"\$(echo '$starts' | wc -w)\" = 1 ] && [ '$starts' != '$v' ]"
 	done
-	tap_is "$(bmc_power_state "$v")" off "$v stays off for the rest of the scenario"
+	if [ "$LAB_STONITH_ACTION" = reboot ]; then
+		tap_ok "$v was powered on again by its BMC after the off (stonith-action=reboot)" \
+			awk -v t0="$SC_T0" '$1 >= t0 && $2 == "off" { off = 1 } off && $2 == "on" { found = 1 }
+				END { exit !found }' "$(bmc_dir "$v")/power.log"
+	else
+		tap_is "$(bmc_power_state "$v")" off "$v stays off for the rest of the scenario"
+	fi
 	sc_assert_invariant
 }
 
