@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define VG_FENCE_AGENT_DIR "/tmp/vg-check-selftest"
@@ -528,6 +530,67 @@ START_TEST(options)
 }
 END_TEST
 
+/* A vmguardd that stopped refreshing its status file may be hung in the
+ * middle of guarding nothing: CRITICAL, whatever state it last wrote.  A
+ * fresh status in a healthy state is OK.  The "vmguardd" is a child named
+ * so with prctl, because selftest checks the status file's PID is one. */
+static int vmguardd_verdict(pid_t pid, long long age_ms)
+{
+	const char *conf = "/tmp/vg-check-selftest.conf";
+	const char *status = "/tmp/vg-check-selftest.status";
+	struct run r = { 0 };
+	int v = -1;
+	FILE *f;
+
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "status_file = %s\nwatchdog = no\n", status);
+	ck_assert_int_eq(fclose(f), 0);
+	f = fopen(status, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "pid=%d\nstate=up\nwatchdog=disabled\nupdated_ms=%lld\n", (int)pid,
+		vg_now_ms() - age_ms);
+	ck_assert_int_eq(fclose(f), 0);
+	r.o.config = conf;
+	local_checks(&r);
+	for (size_t i = 0; i < r.nlocal; i++)
+		if (r.local[i].check == CK_VMGUARDD)
+			v = r.local[i].verdict;
+	free(r.local);
+	unlink(conf);
+	unlink(status);
+	return v;
+}
+
+START_TEST(stale_vmguardd_status_is_critical)
+{
+	int ready[2];
+	char c;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_NAME, "vmguardd");
+		(void)!write(ready[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	ck_assert_int_eq(vmguardd_verdict(pid, 0), V_OK);
+	ck_assert_int_eq(vmguardd_verdict(pid, 14000), V_OK);
+	ck_assert_int_eq(vmguardd_verdict(pid, 16000), V_CRITICAL);
+	ck_assert_int_eq(vmguardd_verdict(pid, 3600000), V_CRITICAL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	/* The PID is gone now: not running is CRITICAL too (configured). */
+	ck_assert_int_eq(vmguardd_verdict(pid, 0), V_CRITICAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("selftest");
@@ -550,6 +613,7 @@ int main(void)
 	tcase_add_test(tc, formats);
 	tcase_add_test(tc, secrets_masked_in_results);
 	tcase_add_test(tc, options);
+	tcase_add_test(tc, stale_vmguardd_status_is_critical);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
