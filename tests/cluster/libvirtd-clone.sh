@@ -29,7 +29,7 @@ tl_mark "cluster up (corosync + pacemaker, this node DC) in $CL_START_MS ms"
 # --- pcs snippet: must produce the same resources as crm's ------------------
 vg_readme_block pcs-libvirtd-clone >"$VG_TMP/pcs.sh"
 tap_ok "README's pcs snippet applies" timeout 120 bash -e "$VG_TMP/pcs.sh"
-tap_ok "  and Pacemaker starts the clone" vg_wait 60 started
+tap_ok "  and Pacemaker starts the clone" vg_wait 180 started
 cibadmin -Q -o resources >"$VG_TMP/pcs.xml"
 tap_like "$(cat "$VG_TMP/pcs.xml")" 'name="OCF_CHECK_LEVEL" value="10"' "  with the level-10 monitor"
 tap_ok "pcs resource delete" timeout 120 pcs resource delete libvirtd-clone
