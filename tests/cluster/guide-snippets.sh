@@ -268,12 +268,14 @@ FH=/var/lib/one/remotes/hooks/ft/fence_host.sh
 tap_is "$(readlink -f "$FH")" /usr/sbin/vmguard "  $FH is vmguard"
 echo 'not base64 at all' | as_oneadmin "$FH" >"$VG_TMP/fh-bad.out" 2>&1
 tap_is "$?" 2 "  run with bad input it exits 2 (OpenNebula recovers nothing)"
-fences() {	# target [status]: fence actions in the fencer's history
-	stonith_admin --history "$1" --output-as=xml 2>/dev/null |
+# --verbose: without it stonith_admin shows one success per target (here:
+# the oldest), so a second fence would not add to the count.
+fences() {	# target [status]: fence actions in the fencer's (whole) history
+	stonith_admin --history "$1" --verbose --output-as=xml 2>/dev/null |
 		xmllint --xpath "count(//fence_event[@target='$1']${2:+[@status='$2']})" - 2>/dev/null
 }
-last_success() {	# target: the fencer's last successful fence of it, as an XML element
-	stonith_admin --history "$1" --output-as=xml 2>/dev/null |
+last_success() {	# target: the fencer's successful fences of it, as XML elements
+	stonith_admin --history "$1" --verbose --output-as=xml 2>/dev/null |
 		grep -o '<fence_event [^>]*>' | grep "target=\"$1\"" | grep 'status="success"'
 }
 tap_is "$(fences hv2)" 0 "  and no fence was requested"
@@ -294,11 +296,20 @@ printf 'action=on\nip=10.0.0.102\nusername=admin\npassword_file=%s\n' "$VG_TMP/b
 tap_ok "hv2 powered on again" bmc_wait_state hv2 on 20
 offs() { grep -c ' off$' "$(bmc_dir hv2)/power.log"; }	# power cuts hv2's BMC carried out
 first=$(offs)
+fenced=$(fences hv2 success)
+asked=$(date +%s)
 host_xml 1 hv2.example.org | as_oneadmin "$VG_TMP/fence_host_map.sh" >"$VG_TMP/fhm.out" 2>&1
 tap_is "$?" 0 "[one-fence-host-map]: hv2.example.org is fenced as hv2" || sed 's/^/#   /' "$VG_TMP/fhm.out"
 tap_ok "  hv2 is off again" bmc_wait_state hv2 off 10
 tap_is "$(offs)" $((first + 1)) "  hv2's BMC cut the power once more"
-tap_ok "  the fencer's history has a successful fence of hv2" test -n "$(last_success hv2)"
+# That power cut must be the fencer's: a hook that powered hv2 off itself,
+# bypassing the fencer, would leave the fencer's history as it
+# was.  One more successful fence of hv2, completed since the hook was run.
+tap_is "$(fences hv2 success)" "$((fenced + 1))" "  the fencer's history has one more successful fence of hv2 (the hook went through the fencer)"
+newest=$(last_success hv2 | sed -n 's/.* completed="\([^"]*\)".*/\1/p' | sort | tail -1)
+tap_diag "successful fences of hv2: $(last_success hv2 | tr '\n' ' ')"
+tap_ok "  and it completed after the hook was run" \
+	sh -c '[ -n "$1" ] && [ "$(date -d "$1" +%s)" -ge "$2" ]' _ "$newest" "$asked"
 
 tap_ok "crm_verify -L still clean at the end" crm_verify -L
 tap_done

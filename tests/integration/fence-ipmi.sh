@@ -17,8 +17,24 @@ BMC_EXTRA_CONF='  user 3 true "viewer" "Viewer-Pa55-e1" user 10 none md2 md5 str
 	bmc_start h1 $A admin "$VG_TMP/pw" sleep infinity || tap_bail "BMC h1 did not start"
 ALLERR=$VG_TMP/all-stderr
 
+# The BMC's power log after line N: "plog_since NAME N" prints the events
+# ("on", "off", "off-requested") space-separated; "plog_ms NAME N EVENT"
+# the time (ms) of the first EVENT after line N.
+plog_lines() { wc -l <"$(bmc_dir "$1")/power.log"; }
+plog_since() { awk -v n="$2" 'NR > n { printf "%s ", $2 }' "$(bmc_dir "$1")/power.log"; }
+plog_ms() { awk -v n="$2" -v e="$3" 'NR > n && $2 == e { print $1; exit }' "$(bmc_dir "$1")/power.log"; }
+# returned_after MS END: the agent returned (END) at or after the BMC's
+# event (MS); false when the event never happened.  An ordering, not a
+# timing: the power script logs "off" before the BMC can report off.
+returned_after() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" -le "$2" ]; }
+# wait until NAME's host runs and the power log's last line is its "on"
+# (the script writes host.pid first, then the log line)
+_plog_on() { bmc_wait_state "$1" on 0 && tail -1 "$(bmc_dir "$1")/power.log" | grep -q ' on '; }
+plog_wait_on() { vg_wait 15 _plog_on "$1"; }
+
 # agent ACTION [extra key=value lines...]: options on stdin, as Pacemaker
-# passes them.  Sets OUT, ERR, RC and MS (wall time).
+# passes them.  Sets OUT, ERR, RC, MS (wall time) and END (vg_ms when it
+# had exited: comparable with the BMC's power.log).
 agent() {
 	local action=$1 t0
 	shift
@@ -26,7 +42,8 @@ agent() {
 	OUT=$({ printf 'action=%s\nip=%s\nusername=admin\npassword=%s\n' "$action" "$A" "$PW"
 		printf '%s\n' "$@"; } | "$F" 2>"$VG_TMP/err")
 	RC=$?
-	MS=$(( $(vg_ms) - t0 ))
+	END=$(vg_ms)
+	MS=$(( END - t0 ))
 	ERR=$(cat "$VG_TMP/err")
 	cat "$VG_TMP/err" >>"$ALLERR"
 }
@@ -47,7 +64,7 @@ tap_is "$RC" 0 "status of a running host exits 0"
 tap_is "$OUT" "Status: ON" "status prints Status: ON"
 tap_diag "status took $MS ms"
 
-lines_before=$(wc -l <"$(bmc_dir h1)/power.log")
+lines_before=$(plog_lines h1)
 agent monitor
 tap_is "$RC" 0 "monitor exits 0 (BMC answers, credentials and privilege fit)"
 tap_is "$(bmc_host_pid h1)" "$pid1" "monitor did not touch the host"
@@ -59,12 +76,16 @@ agent list-status
 tap_is "$RC:$OUT" "0:$A,,on" "list-status adds the power state"
 
 # --- off: hard, verified -------------------------------------------------
+n=$(plog_lines h1)
 agent off
+state=$(bmc_power_state h1)
 tap_is "$RC" 0 "off exits 0"
 tap_is "$OUT" "Success: Powered OFF" "off reports success"
-tap_ok "the host process is dead when off returns (1 s grace)" bmc_wait_state h1 off 1
+tap_is "$state" off "the host process is dead when off returns (no grace)"
 tap_fail "the old host PID is gone" sh -c "kill -0 $pid1 2>/dev/null"
-tap_cmp "$MS" -lt 10000 "off returned as soon as the BMC reported off"
+tap_ok "off returned after the BMC's power script cut the power" \
+	returned_after "$(plog_ms h1 "$n" off)" "$END"
+tap_cmp "$MS" -lt 10000 "off returned within 10 s (an upper bound; the ordering is checked above)"
 tap_diag "off + verify took $MS ms (ipmi_sim's poweroff_wait is 1 s)"
 tap_like "$(tail -1 "$(bmc_dir h1)/power.log")" ' off$' "the BMC's power script saw the power-off"
 
@@ -73,13 +94,64 @@ tap_is "$RC" 0 "off of a host that is already off succeeds"
 
 # --- reboot ------------------------------------------------------------
 agent on
+plog_wait_on h1
+n=$(plog_lines h1)
 agent reboot
 tap_is "$RC" 0 "reboot exits 0"
+tap_ok "reboot returned after the BMC's power-off" returned_after "$(plog_ms h1 "$n" off)" "$END"
 bmc_wait_state h1 on
 pid2=$(bmc_host_pid h1)
 tap_ok "reboot left the host running" test -n "$pid2"
-tap_like "$(tail -3 "$(bmc_dir h1)/power.log" | awk '{print $2}' | tr '\n' ' ')" \
-	'on off on' "reboot went through a verified off, then on"
+vg_wait 5 sh -c "[ \$(wc -l <'$(bmc_dir h1)/power.log') -ge $((n + 2)) ]"
+tap_is "$(plog_since h1 "$n")" "off on " "reboot went through off, then on"
+
+# --- the off is verified: a BMC that reports off only 3 s after the command -
+# ipmi_sim answers the power-off at once; its power script keeps the host
+# (and so the BMC's "on") for 3 more seconds.  The agent must not report
+# success before the BMC reports off.
+BMC_OFF_DELAY=3 bmc_start h3 127.0.10.3 admin "$VG_TMP/pw" sleep infinity || tap_bail "BMC h3 did not start"
+A=127.0.10.3 agent on
+plog_wait_on h3 || tap_bail "the host behind the slow BMC h3 did not power on: $ERR"
+pid3=$(bmc_host_pid h3)
+n=$(plog_lines h3)
+A=127.0.10.3 agent off
+state=$(bmc_power_state h3)
+tap_is "$RC:$OUT" "0:Success: Powered OFF" "slow BMC: off exits 0"
+tap_is "$state" off "slow BMC: the host process is dead when off returns (no grace)"
+bmc_wait_state h3 off 30	# (only matters when the agent returned too early)
+tap_ok "slow BMC: off returned only after the BMC reported off (agent's return vs the BMC's power log)" \
+	returned_after "$(plog_ms h3 "$n" off)" "$END"
+tap_diag "slow BMC: power-off acted on at $(( $(plog_ms h3 "$n" off-requested) - END + MS )) ms, reported off at $(( $(plog_ms h3 "$n" off) - END + MS )) ms, agent returned at $MS ms"
+tap_fail "slow BMC: the old host PID is gone" sh -c "kill -0 $pid3 2>/dev/null"
+
+# reboot (method onoff, the default): off, verified off, on.
+A=127.0.10.3 agent on
+plog_wait_on h3 || tap_bail "h3 did not power on again: $ERR"
+pid3=$(bmc_host_pid h3)
+n=$(plog_lines h3)
+A=127.0.10.3 agent reboot
+tap_is "$RC:$OUT" "0:Success: Rebooted" "slow BMC: reboot exits 0"
+vg_wait 30 sh -c "[ \$(wc -l <'$(bmc_dir h3)/power.log') -ge $((n + 3)) ]"
+tap_is "$(plog_since h3 "$n")" "off-requested off on " "slow BMC: reboot powered off, waited for off, then on"
+tap_ok "slow BMC: reboot returned after the BMC reported off" returned_after "$(plog_ms h3 "$n" off)" "$END"
+tap_ok "slow BMC: the power-on came after the off" returned_after "$(plog_ms h3 "$n" off)" "$(plog_ms h3 "$n" on)"
+tap_ok "slow BMC: a new host process runs" sh -c "[ -n '$(bmc_host_pid h3)' ] && [ '$(bmc_host_pid h3)' != '$pid3' ]"
+
+# A BMC that acknowledges the power-off and never reports off: failure, with
+# a clear message, within power_timeout.
+BMC_OFF_DELAY=never bmc_start h4 127.0.10.4 admin "$VG_TMP/pw" sleep infinity || tap_bail "BMC h4 did not start"
+A=127.0.10.4 agent on
+plog_wait_on h4 || tap_bail "the host behind h4 did not power on: $ERR"
+pid4=$(bmc_host_pid h4)
+A=127.0.10.4 agent off power_timeout=3
+tap_is "$RC" 1 "BMC stuck on: off exits 1"
+tap_unlike "$OUT" 'Success' "BMC stuck on: no success on stdout"
+tap_like "$ERR" 'timed out: the BMC still reports power on' "BMC stuck on: stderr says the BMC still reports on"
+tap_cmp "$MS" -lt 8000 "BMC stuck on: it gave up by power_timeout (3 s) plus slack"
+tap_diag "BMC stuck on: exit after $MS ms with power_timeout=3"
+tap_like "$(plog_since h4 0)" 'off-requested' "BMC stuck on: the BMC did get the power-off"
+tap_is "$(bmc_host_pid h4)" "$pid4" "BMC stuck on: the host still runs"
+bmc_stop h4
 
 # --- wrong password: exit 1, clear message, nothing changed -----------------
 OUT=$(printf 'action=off\nip=%s\nusername=admin\npassword=not-the-password\n' $A | "$F" 2>"$VG_TMP/err")
@@ -125,7 +197,7 @@ wait "$bg"
 read -r rc ms <"$VG_TMP/delayed"
 tap_is "$rc" 0 "off with delay=2 exits 0"
 tap_cmp "$ms" -ge 2000 "delay was honoured"
-tap_ok "the host is off after the delay" bmc_wait_state h1 off 1
+tap_is "$(bmc_power_state h1)" off "the host is off when the delayed off returns"
 
 # --- password sources -------------------------------------------------------
 agent on

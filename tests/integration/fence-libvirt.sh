@@ -42,11 +42,28 @@ tap_ok "the qemu process is gone" vg_wait 5 sh -c "! [ -d /proc/$qpid ] || grep 
 agent status plug=node1
 tap_is "$RC:$OUT" "2:Status: OFF" "status of the destroyed domain exits 2"
 
+agent on plug=node1
+tap_is "$RC:$OUT" "0:Success: Powered ON" "on starts the shut-off domain"
+qpid=$(lv_qemu_pid node1)
+domid=$(virsh -c "$LV_URI" domid node1 2>/dev/null)
+tap_ok "its qemu runs" lv_qemu_alive "$qpid"
+
+# reboot of a running domain: the off half must really shut it off.  A
+# running domain keeps its qemu process and its domain ID; only a domain
+# that was shut off and started again gets new ones.
 agent reboot plug=node1
-tap_is "$RC" 0 "reboot exits 0"
+tap_is "$RC:$OUT" "0:Success: Rebooted" "reboot of the running domain exits 0"
+tap_diag "reboot took $MS ms"
 tap_is "$(virsh -c "$LV_URI" domstate node1 2>/dev/null)" "running" "the domain runs again"
+qpid2=$(lv_qemu_pid node1)
+domid2=$(virsh -c "$LV_URI" domid node1 2>/dev/null)
+tap_fail "the old qemu process is gone (the domain was off in between)" lv_qemu_alive "$qpid"
+tap_ok "a new qemu process runs" sh -c "[ -n '$qpid2' ] && [ '$qpid2' != '$qpid' ] && [ -d /proc/$qpid2 ]"
+tap_ok "libvirt gave the domain a new ID ($domid -> $domid2): it was shut off and started" \
+	sh -c "[ '$domid' -ge 1 ] && [ '$domid2' -gt '$domid' ]"
 agent on plug=node1
 tap_is "$RC" 0 "on of a running domain succeeds"
+tap_is "$(lv_qemu_pid node1)" "$qpid2" "  and leaves its qemu alone"
 
 # A hung libvirtd: the agent answers by power_timeout, with "timed out".
 kill -STOP "$(cat "$LV_PIDFILE")"

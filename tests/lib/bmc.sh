@@ -13,6 +13,14 @@
 #                      interface has it.  The host starts powered off.
 #                      Optional: BMC_EXTRA_CONF  more lan.conf lines (e.g.
 #                      further "user" lines).
+#                      BMC_OFF_DELAY=SECS  a slow power-down: the BMC
+#                      acknowledges the power-off command at once, but the
+#                      host keeps running, and the BMC keeps reporting
+#                      "on", for SECS more seconds.  BMC_OFF_DELAY=never:
+#                      the power-off is acknowledged and ignored, the BMC
+#                      reports "on" for ever.  Either way power.log gets an
+#                      "<ms> off-requested" line when the BMC acts on the
+#                      command.
 #   bmc_stop NAME      stop the BMC and power the host off
 #   bmc_power_state NAME   print "on" or "off": whether the host process
 #                      runs (not what the BMC claims)
@@ -25,6 +33,10 @@
 #
 # power.log in the BMC's directory gets one line per power transition
 # ("<ms> on <pid>" / "<ms> off"), so tests can check what really happened.
+# ipmi_sim reports the chassis on exactly while its power script runs, and
+# the script writes "off" after the host is dead and before it exits: a
+# client that saw the BMC report off did so after the "off" line was
+# written.  Tests may compare a client's return time with it (same clock).
 # Passwords never go on a command line: ipmi_sim reads them from lan.conf
 # (mode 0600).
 
@@ -59,12 +71,19 @@ _bmc_addr_up() {	# addr
 
 bmc_start() {	# name addr user passfile cmd...
 	local name=$1 addr=$2 user=$3 passfile=$4 dir pass port=${BMC_PORT:-623}
+	local delay=${BMC_OFF_DELAY:-0} kill_wait=2
 	shift 4
 	vg_tmpdir
 	dir=$(bmc_dir "$name")
 	mkdir -p "$dir/state"
 	chmod 700 "$dir"
 	_bmc_addr_up "$addr" || { echo "bmc_start: cannot add $addr" >&2; return 1; }
+	case $delay in
+	never) kill_wait=100000 ;;	# ipmi_sim SIGKILLs the script after kill_wait s
+	0) ;;
+	*[!0-9]*) echo "bmc_start: BMC_OFF_DELAY must be seconds or 'never'" >&2; return 1 ;;
+	*) kill_wait=$((delay + 30)) ;;
+	esac
 	IFS= read -r pass <"$passfile" || { echo "bmc_start: cannot read $passfile" >&2; return 1; }
 
 	# The host: its PID is the power state.  ipmi_sim runs the startcmd
@@ -74,6 +93,7 @@ bmc_start() {	# name addr user passfile cmd...
 	{
 		echo '#!/bin/bash'
 		echo "dir='$dir'"
+		echo "delay='$delay'"
 		printf 'cmd=('; printf '%q ' "$@"; echo ')'
 		cat <<'EOF'
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -82,6 +102,15 @@ host=$!
 echo "$host" >"$dir/host.pid"
 echo "$(ms) on $host" >>"$dir/power.log"
 off() {
+	if [ "$delay" != 0 ]; then
+		echo "$(ms) off-requested" >>"$dir/power.log"
+		if [ "$delay" = never ]; then
+			trap '' TERM INT
+			wait "$host"
+			exit 0
+		fi
+		sleep "$delay"
+	fi
 	kill -KILL "$host" 2>/dev/null
 	wait "$host" 2>/dev/null
 	: >"$dir/host.pid"
@@ -112,7 +141,7 @@ set_working_mc 0x20
   startcmd "$dir/power.sh"
   startnow false
   poweroff_wait 1
-  kill_wait 2
+  kill_wait $kill_wait
   user 2 true "$user" "$pass" admin 10 none md2 md5 straight
 ${BMC_EXTRA_CONF:-}
 EOF
