@@ -24,11 +24,22 @@ _vg_run_exit() {
 	for c in "${_VG_EXIT_CMDS[@]}"; do eval "$c" >/dev/null 2>&1; done
 	_VG_EXIT_CMDS=()
 }
-trap _vg_run_exit EXIT
-trap 'exit 130' INT TERM
+# tap.sh's verdict first (a script that never reached tap_done fails), so
+# it is in the log even when a cleanup hangs until tests/run's timeout.
+_vg_exit_trap() {
+	local rc=$?
+	if declare -F _tap_at_exit >/dev/null; then _tap_at_exit "$rc"; rc=$?; fi
+	_vg_run_exit
+	exit "$rc"
+}
+trap _vg_exit_trap EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 vg_ns_enter() {
 	if [ "$(id -u)" != 0 ]; then
+		# tests/run counts this as one skipped script and says why.
+		if declare -F tap_skip_all >/dev/null; then tap_skip_all "needs root"; fi
 		echo "1..0 # SKIP needs root"
 		exit 0
 	fi

@@ -1,7 +1,10 @@
 # TAP for vmguard's shell test scripts (integration, cluster, lab).
 # Source it, call the assertions, end with tap_done.  tests/run counts the
-# "ok" / "not ok" / "# SKIP" lines of every script.
+# "ok" / "not ok" / "# SKIP" lines of every script, and fails a script whose
+# plan is missing or disagrees with its count.
 #
+#   tap_plan N                      declare N tests up front (optional: else
+#                                   tap_done prints the plan at the end)
 #   tap_ok   DESC CMD [ARGS...]     passes when CMD exits 0
 #   tap_fail DESC CMD [ARGS...]     passes when CMD exits non-zero
 #   tap_is   GOT WANT DESC          string equality
@@ -9,12 +12,23 @@
 #   tap_unlike GOT REGEX DESC       no match
 #   tap_cmp  A OP B DESC            numeric test: OP is -lt -le -eq -ge -gt -ne
 #   tap_skip DESC REASON
+#   tap_skip_all REASON             "1..0 # SKIP REASON", exit 0 (before any test)
 #   tap_diag MSG...                 "# MSG" comment line
 #   tap_bail REASON                 abort the script (counts as a failure)
-#   tap_done                        exit 0 when nothing failed
+#   tap_done                        exit 0 when nothing failed and the count
+#                                   matches tap_plan
+#
+# A script that has begun its tests (or declared a plan) and then ends
+# without tap_done -- an early exit 0, a failed command, a signal -- prints
+# a "not ok" line and "Bail out!" at exit and exits non-zero: its log can no
+# longer look like a clean pass.  tap.sh sets an EXIT trap for that unless
+# one is already set; env.sh's own trap calls _tap_at_exit first.  A script
+# that sets its own EXIT trap should call "_tap_at_exit $?" in it.
 
 TAP_N=0
 TAP_FAILED=0
+_TAP_PLAN=
+_TAP_ENDED=0
 
 tap_diag() { printf '# %s\n' "$*"; }
 
@@ -88,10 +102,46 @@ tap_skip() {
 
 tap_bail() {
 	printf 'Bail out! %s\n' "$*"
+	_TAP_ENDED=1
 	exit 2
 }
 
+tap_plan() {
+	_TAP_PLAN=$1
+	printf '1..%d\n' "$1"
+}
+
+tap_skip_all() {
+	printf '1..0 # SKIP %s\n' "$*"
+	_TAP_ENDED=1
+	exit 0
+}
+
 tap_done() {
-	printf '1..%d\n' "$TAP_N"
+	_TAP_ENDED=1
+	if [ -z "$_TAP_PLAN" ]; then
+		printf '1..%d\n' "$TAP_N"
+	elif [ "$TAP_N" -ne "$_TAP_PLAN" ]; then
+		tap_diag "planned $_TAP_PLAN tests, ran $TAP_N"
+		return 1
+	fi
 	[ "$TAP_FAILED" -eq 0 ]
 }
+
+# The script is exiting with status $1: returns the status it should exit
+# with.  Silent before the first test, so libraries and tools that source
+# tap.sh only for tap_bail/tap_diag (lab.sh's commands, bench/) are left
+# alone; tests/run fails a log without a plan anyway.
+_tap_at_exit() {	# status
+	if [ "$_TAP_ENDED" = 1 ] || { [ "$TAP_N" -eq 0 ] && [ -z "$_TAP_PLAN" ]; }; then
+		return "$1"
+	fi
+	_TAP_ENDED=1
+	tap_result 1 "$(basename "$0") ended (exit $1) before tap_done"
+	printf 'Bail out! %s ended before tap_done\n' "$(basename "$0")"
+	[ "$1" -ne 0 ] && return "$1"
+	return 1
+}
+
+_tap_exit_trap() { _tap_at_exit $?; exit; }
+[ -n "$(trap -p EXIT)" ] || trap _tap_exit_trap EXIT
