@@ -750,12 +750,47 @@ static void register_secrets(const struct fa_ctx *ctx)
 	}
 }
 
+int fa_read_options(struct fa_ctx *ctx, int argc, char **argv, FILE *in)
+{
+	int rc = argc > 1 ? fa_parse_argv(ctx, argc, argv) : fa_parse_stdin(ctx, in);
+
+	register_secrets(ctx);
+	return rc;
+}
+
+enum fa_next fa_prepare(struct fa_ctx *ctx)
+{
+	const struct fa_agent *agent = ctx->agent;
+	int row = row_by_name(agent, "action");
+	const char *name;
+	bool validate;
+	int rc;
+
+	if (flag_set(ctx, "help"))
+		return FA_NEXT_HELP;
+	if (flag_set(ctx, "version"))
+		return FA_NEXT_VERSION;
+	name = row >= 0 ? fa_str(ctx, row) : "";
+	ctx->action = action_find(agent, name);
+	if (ctx->action == NULL) {
+		char shown[48];
+
+		quote_value(name, shown, sizeof(shown));
+		fa_error(ctx, "unknown action '%s': see --help", shown);
+		return FA_NEXT_FAIL;
+	}
+	validate = !(ctx->action->flags & FA_A_NO_VALIDATE);
+	rc = fa_check(ctx);
+	if (rc == 0 && validate && agent->validate != NULL)
+		rc = agent->validate(ctx);
+	return rc < 0 && validate ? FA_NEXT_FAIL : FA_NEXT_ACTION;
+}
+
 int fa_main(const struct fa_agent *agent, int argc, char **argv, void *priv)
 {
 	struct fa_ctx ctx;
-	const char *name;
 	enum fa_result res = FA_RES_FAIL;
-	int row, rc;
+	int rc;
 
 	vg_log_init(agent->name, NULL, LOG_NOTICE);
 	if (fa_ctx_init(&ctx, agent) < 0) {
@@ -763,39 +798,26 @@ int fa_main(const struct fa_agent *agent, int argc, char **argv, void *priv)
 		goto out;
 	}
 	ctx.priv = priv;
-	rc = argc > 1 ? fa_parse_argv(&ctx, argc, argv) : fa_parse_stdin(&ctx, stdin);
-	register_secrets(&ctx);
+	rc = fa_read_options(&ctx, argc, argv, stdin);
 	log_setup(&ctx);
 	if (rc < 0) {
 		vg_err("%s", ctx.error);
 		goto out;
 	}
-	if (flag_set(&ctx, "help")) {
+	switch (fa_prepare(&ctx)) {
+	case FA_NEXT_HELP:
 		fa_usage_write(agent, stdout);
 		res = FA_RES_OK;
 		goto out;
-	}
-	if (flag_set(&ctx, "version")) {
+	case FA_NEXT_VERSION:
 		printf("%s %s\n", agent->name, agent->version);
 		res = FA_RES_OK;
 		goto out;
-	}
-	row = row_by_name(agent, "action");
-	name = row >= 0 ? fa_str(&ctx, row) : "";
-	ctx.action = action_find(agent, name);
-	if (ctx.action == NULL) {
-		char shown[48];
-
-		quote_value(name, shown, sizeof(shown));
-		vg_err("unknown action '%s': see --help", shown);
-		goto out;
-	}
-	rc = fa_check(&ctx);
-	if (rc == 0 && !(ctx.action->flags & FA_A_NO_VALIDATE) && agent->validate != NULL)
-		rc = agent->validate(&ctx);
-	if (rc < 0 && !(ctx.action->flags & FA_A_NO_VALIDATE)) {
+	case FA_NEXT_FAIL:
 		vg_err("%s", ctx.error);
 		goto out;
+	case FA_NEXT_ACTION:
+		break;
 	}
 	vg_debug("action %s", ctx.action->name);
 	res = ctx.action->fn(&ctx);

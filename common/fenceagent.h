@@ -158,6 +158,27 @@ void fa_error(struct fa_ctx *ctx, const char *fmt, ...)
 void fa_metadata_write(const struct fa_agent *agent, FILE *out);
 void fa_usage_write(const struct fa_agent *agent, FILE *out);
 
+/* ---- the steps before the action (fa_main() and the fuzzer) ---- */
+
+/* Read the options the way an invocation does: from argv when there are
+ * arguments (argc > 1), from in otherwise; then register every secret
+ * value with the log (vg_log_add_secret()), also when parsing failed part
+ * way.  0, or a negative errno with ctx->error set. */
+int fa_read_options(struct fa_ctx *ctx, int argc, char **argv, FILE *in);
+
+enum fa_next {
+	FA_NEXT_FAIL,		/* ctx->error says why */
+	FA_NEXT_HELP,		/* help was asked for */
+	FA_NEXT_VERSION,	/* version was asked for */
+	FA_NEXT_ACTION,		/* ctx->action is set; unless it is
+				 * FA_A_NO_VALIDATE, fa_check() and the
+				 * agent's validate passed */
+};
+
+/* After fa_read_options(): help or version, else find the action, check
+ * the options and run the agent's validate.  Writes nothing. */
+enum fa_next fa_prepare(struct fa_ctx *ctx);
+
 /* The whole agent: parse stdin or argv, handle help/version/metadata,
  * validate, run the action; returns the process exit code.  priv becomes
  * ctx->priv (the agent's own state). */

@@ -11,6 +11,16 @@
 
 #include "watchdog.h"
 
+/* WDIOC_KEEPALIVE is declared _IOR(int): pass an int, not NULL.  The
+ * kernel's watchdog core ignores it, but a driver may write it, and
+ * valgrind checks it. */
+static int keepalive(int fd)
+{
+	int unused = 0;
+
+	return ioctl(fd, WDIOC_KEEPALIVE, &unused);
+}
+
 static void close_magic(int fd)
 {
 	ssize_t n;
@@ -63,7 +73,7 @@ int vg_watchdog_open(struct vg_watchdog *w, const char *path, int timeout_s,
 		goto fail;
 	}
 	/* A first feed right away: the new timeout counts from here. */
-	if (ioctl(fd, WDIOC_KEEPALIVE, 0) != 0) {
+	if (keepalive(fd) != 0) {
 		rc = -errno;
 		snprintf(err, errlen, "watchdog %s: WDIOC_KEEPALIVE failed: %s", path,
 			 strerror(errno));
@@ -84,7 +94,7 @@ int vg_watchdog_pet(struct vg_watchdog *w)
 {
 	if (w->fd < 0)
 		return -EBADF;
-	return ioctl(w->fd, WDIOC_KEEPALIVE, 0) == 0 ? 0 : -errno;
+	return keepalive(w->fd) == 0 ? 0 : -errno;
 }
 
 int vg_watchdog_disarm(struct vg_watchdog *w)

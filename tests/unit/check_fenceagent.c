@@ -14,9 +14,10 @@
 
 #include "fenceagent.h"
 #include "ipmi.h"
+#include "log.h"
 
 enum { T_ACTION, T_IP, T_IPADDR, T_PORT, T_PASSWORD, T_WAIT, T_FLAG, T_METHOD, T_VERBOSE,
-	T_HIDDEN, T_REQ };
+	T_HIDDEN, T_REQ, T_PIN, T_HELP };
 
 static const char *const methods[] = { "onoff", "cycle", NULL };
 
@@ -40,6 +41,10 @@ static const struct fa_opt topts[] = {
 		"Node" },
 	[T_REQ] = { "username", NULL, 'l', "username", "name", FA_STRING, NULL, FA_REQUIRED, 0, 0,
 		NULL, "User & <name>" },
+	/* A secret that can be invalid: its value must never be quoted. */
+	[T_PIN] = { "pin", NULL, 0, "pin", "pin", FA_INTEGER, NULL, FA_SECRET, 0, 9999, NULL,
+		"PIN" },
+	[T_HELP] = { "help", NULL, 'h', "help", NULL, FA_BOOLEAN, NULL, 0, 0, 0, NULL, "Help" },
 	{ NULL, NULL, 0, NULL, NULL, 0, NULL, 0, 0, 0, NULL, NULL },
 };
 
@@ -154,14 +159,100 @@ END_TEST
 
 START_TEST(stdin_secret_never_in_errors)
 {
+	/* A secret row's own invalid value is shown as ****. */
+	ck_assert_int_eq(parse("password=hunter2\nusername=u\npin=hunter2\n"), 0);
+	ck_assert_int_eq(fa_check(&ctx), -EINVAL);
+	ck_assert_str_eq(ctx.error, "invalid value '****' for pin: expected an integer");
+	fa_ctx_free(&ctx);
+	fa_ctx_init(&ctx, &tagent);
+	ck_assert_int_eq(parse("username=u\npin=123456789\n"), 0);
+	ck_assert_int_eq(fa_check(&ctx), -EINVAL);
+	ck_assert_str_eq(ctx.error, "invalid value '****' for pin: expected 0 to 9999");
+	/* A non-secret row is quoted even when its text is somebody's
+	 * password: the log's mask (registered by fa_read_options(), tested
+	 * below) is what keeps that out of the log. */
+	fa_ctx_free(&ctx);
+	fa_ctx_init(&ctx, &tagent);
 	ck_assert_int_eq(parse("password=hunter2\nusername=u\nipport=hunter2\n"), 0);
 	ck_assert_int_eq(fa_check(&ctx), -EINVAL);
-	/* ipport's value is not a secret row but was the secret text: it is
-	 * quoted, so the secret rows themselves are what must stay out. */
+	ck_assert_str_eq(ctx.error, "invalid value 'hunter2' for ipport: expected an integer");
 	fa_ctx_free(&ctx);
 	fa_ctx_init(&ctx, &tagent);
 	ck_assert_int_eq(parse("password=hunter2\nbogus line hunter2\n"), -EINVAL);
 	ck_assert_ptr_null(strstr(ctx.error, "hunter2"));
+}
+END_TEST
+
+static char *masked(const char *text)
+{
+	static char out[256];
+
+	vg_log_mask(text, out, sizeof(out));
+	return out;
+}
+
+START_TEST(read_options_registers_secrets)
+{
+	FILE *f = tmpfile();
+
+	/* stdin (argc 1): every secret row's value, also after an error. */
+	fputs("password=hunter2\npin=4711\nip=10.0.0.1\nusername=u\nipport=hunter2\n", f);
+	rewind(f);
+	vg_log_clear_secrets();
+	ck_assert_str_eq(masked("hunter2 4711 10.0.0.1"), "hunter2 4711 10.0.0.1");
+	{
+		char a0[] = "fence_test";
+		char *argv[] = { a0, NULL };
+
+		ck_assert_int_eq(fa_read_options(&ctx, 1, argv, f), 0);
+	}
+	fclose(f);
+	ck_assert_str_eq(masked("hunter2 4711 10.0.0.1"), "**** **** 10.0.0.1");
+	ck_assert_int_eq(fa_check(&ctx), -EINVAL);	/* ipport */
+	ck_assert_str_eq(masked(ctx.error), "invalid value '****' for ipport: expected an integer");
+	vg_log_clear_secrets();
+
+	/* argv, and a parse that fails after the secret was read. */
+	fa_ctx_free(&ctx);
+	fa_ctx_init(&ctx, &tagent);
+	{
+		char a0[] = "fence_test", a1[] = "--password=s3cr3t", a2[] = "--nope";
+		char *argv[] = { a0, a1, a2, NULL };
+
+		ck_assert_int_eq(fa_read_options(&ctx, 3, argv, NULL), -EINVAL);
+	}
+	ck_assert_str_eq(masked("pw s3cr3t"), "pw ****");
+	vg_log_clear_secrets();
+}
+END_TEST
+
+START_TEST(prepare_steps)
+{
+	/* help before anything else, even with bad options */
+	ck_assert_int_eq(parse("help=1\nipport=x\naction=dance\n"), 0);
+	ck_assert_int_eq(fa_prepare(&ctx), FA_NEXT_HELP);
+	fa_ctx_free(&ctx);
+	fa_ctx_init(&ctx, &tagent);
+	ck_assert_int_eq(parse("action=dance\nusername=u\n"), 0);
+	ck_assert_int_eq(fa_prepare(&ctx), FA_NEXT_FAIL);
+	ck_assert_str_eq(ctx.error, "unknown action 'dance': see --help");
+	fa_ctx_free(&ctx);
+	fa_ctx_init(&ctx, &tagent);
+	ck_assert_int_eq(parse("action=off\nipport=x\nusername=u\n"), 0);
+	ck_assert_int_eq(fa_prepare(&ctx), FA_NEXT_FAIL);
+	ck_assert_ptr_nonnull(strstr(ctx.error, "for ipport"));
+	/* meta-data runs without validation */
+	fa_ctx_free(&ctx);
+	fa_ctx_init(&ctx, &tagent);
+	ck_assert_int_eq(parse("action=metadata\nipport=x\n"), 0);
+	ck_assert_int_eq(fa_prepare(&ctx), FA_NEXT_ACTION);
+	ck_assert_str_eq(ctx.action->name, "metadata");
+	fa_ctx_free(&ctx);
+	fa_ctx_init(&ctx, &tagent);
+	ck_assert_int_eq(parse("action=off\nusername=u\n"), 0);
+	ck_assert_int_eq(fa_prepare(&ctx), FA_NEXT_ACTION);
+	ck_assert_str_eq(ctx.action->name, "off");
+	ck_assert_int_eq(fa_int(&ctx, T_PORT), 623);	/* checked */
 }
 END_TEST
 
@@ -369,6 +460,13 @@ START_TEST(ipmi_helpers)
 	ck_assert_int_eq(vg_ipmi_kg_parse("00112233445566778899001122334455667788990a", kg, &len),
 			 -EINVAL);
 	ck_assert_int_eq(len, 7);
+	/* 40 digits, the longest key: all 20 bytes, nothing beyond. */
+	ck_assert_int_eq(vg_ipmi_kg_parse("0X00112233445566778899aabbccddeeff0011ABCD", kg, &len), 0);
+	ck_assert_int_eq(len, IPMI_MAX_K_G_LENGTH);
+	ck_assert_int_eq(kg[0], 0x00);
+	ck_assert_int_eq(kg[9], 0x99);
+	ck_assert_int_eq(kg[19], 0xcd);
+	len = 7;
 	ck_assert_int_eq(vg_ipmi_auth_parse("md5", &lvl), 0);
 	ck_assert_int_eq(lvl, IPMI_AUTHENTICATION_TYPE_MD5);
 }
@@ -460,6 +558,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, stdin_garbage);
 	tcase_add_test(tc, stdin_nul_and_size);
 	tcase_add_test(tc, stdin_secret_never_in_errors);
+	tcase_add_test(tc, read_options_registers_secrets);
+	tcase_add_test(tc, prepare_steps);
 	tcase_add_test(tc, stdin_file);
 	tcase_add_test(tc, argv_short_long);
 	tcase_add_test(tc, argv_secret_scrubbed);

@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <xmlrpc-c/base.h>
+
 #include "deadline.h"
 #include "log.h"
 #include "one.h"
@@ -184,8 +186,20 @@ END_TEST
 
 /* ---- calls against canned answers ----------------------------------------- */
 
-/* A one-connection-at-a-time HTTP server in a child: answers every POST
- * with body (an XML-RPC response), or never answers when body is NULL. */
+/* A one-connection-at-a-time HTTP server in a child, playing oned: it
+ * parses each call (xmlrpc-c's own parser) and answers only the method
+ * names it was given, and only to the session SESSION as the first
+ * parameter; anything else gets a fault, so a client that calls the wrong
+ * method or sends the wrong session fails.  With answers NULL it never
+ * answers (a stopped oned). */
+#define SESSION "oneadmin:s3cret"
+#define FAULT_WRONG_SESSION (-77)
+
+struct canned {
+	const char *method;	/* NULL ends the list */
+	const char *body;	/* the whole XML-RPC response */
+};
+
 struct server {
 	pid_t pid;
 	int lfd;		/* kept open only when nobody serves it */
@@ -193,11 +207,60 @@ struct server {
 	char url[64];
 };
 
-static void serve(int lfd, const char *body)
+static void fault_body(char *out, size_t len, int code, const char *text)
+{
+	snprintf(out, len, "<?xml version=\"1.0\"?><methodResponse><fault><value><struct>"
+		 "<member><name>faultCode</name><value><i4>%d</i4></value></member>"
+		 "<member><name>faultString</name><value><string>%s</string></value></member>"
+		 "</struct></value></fault></methodResponse>", code, text);
+}
+
+/* The answer to one request body. */
+static void answer(const char *call, size_t len, const struct canned *answers,
+		   char *out, size_t outlen)
+{
+	xmlrpc_env env;
+	xmlrpc_value *params = NULL, *first = NULL;
+	const char *method = NULL, *session = NULL;
+
+	xmlrpc_env_init(&env);
+	xmlrpc_parse_call(&env, call, len, &method, &params);
+	if (env.fault_occurred) {
+		fault_body(out, outlen, -32700, "canned oned: not an XML-RPC call");
+		goto out;
+	}
+	if (xmlrpc_array_size(&env, params) >= 1)
+		xmlrpc_array_read_item(&env, params, 0, &first);
+	if (!env.fault_occurred && first != NULL)
+		xmlrpc_read_string(&env, first, &session);
+	if (env.fault_occurred || session == NULL || strcmp(session, SESSION) != 0) {
+		fault_body(out, outlen, FAULT_WRONG_SESSION,
+			   "canned oned: the first parameter is not the session");
+		goto out;
+	}
+	for (; answers->method != NULL; answers++) {
+		if (strcmp(answers->method, method) == 0) {
+			snprintf(out, outlen, "%s", answers->body);
+			goto out;
+		}
+	}
+	fault_body(out, outlen, ONE_FAULT_NO_SUCH_METHOD, "canned oned: method not defined");
+out:
+	if (first != NULL)
+		xmlrpc_DECREF(first);
+	if (params != NULL)
+		xmlrpc_DECREF(params);
+	free((void *)session);
+	free((void *)method);
+	xmlrpc_env_clean(&env);
+}
+
+static void serve(int lfd, const struct canned *answers)
 {
 	for (;;) {
-		char req[8192], resp[8192];
+		char req[8192], body[8192], resp[8400];
 		size_t got = 0;
+		char *hdr_end = NULL;
 		int c = accept(lfd, NULL, NULL);
 
 		if (c < 0)
@@ -205,7 +268,7 @@ static void serve(int lfd, const char *body)
 		/* Read headers and the body (xmlrpc-c sends Content-Length). */
 		for (;;) {
 			ssize_t n = read(c, req + got, sizeof(req) - 1 - got);
-			char *hdr_end, *cl;
+			char *cl;
 
 			if (n <= 0)
 				break;
@@ -217,6 +280,11 @@ static void serve(int lfd, const char *body)
 			    got >= (size_t)(hdr_end + 4 - req) + strtoul(cl + 15, NULL, 10))
 				break;
 		}
+		if (hdr_end != NULL)
+			answer(hdr_end + 4, got - (size_t)(hdr_end + 4 - req), answers,
+			       body, sizeof(body));
+		else
+			fault_body(body, sizeof(body), -32700, "canned oned: no request");
 		snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
 			 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(body), body);
 		(void)!write(c, resp, strlen(resp));
@@ -224,7 +292,7 @@ static void serve(int lfd, const char *body)
 	}
 }
 
-static void server_start(struct server *s, const char *body)
+static void server_start(struct server *s, const struct canned *answers)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
@@ -236,7 +304,7 @@ static void server_start(struct server *s, const char *body)
 	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
 	s->port = ntohs(a.sin_port);
 	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d/RPC2", s->port);
-	if (body == NULL) {	/* a stopped oned: the kernel accepts, nobody answers */
+	if (answers == NULL) {	/* a stopped oned: the kernel accepts, nobody answers */
 		s->pid = 0;
 		s->lfd = lfd;
 		return;
@@ -244,7 +312,7 @@ static void server_start(struct server *s, const char *body)
 	s->pid = fork();
 	ck_assert_int_ge(s->pid, 0);
 	if (s->pid == 0)
-		serve(lfd, body);
+		serve(lfd, answers);
 	close(lfd);
 	s->lfd = -1;
 }
@@ -261,20 +329,37 @@ static void server_stop(struct server *s)
 
 #define RESPONSE(values) "<?xml version=\"1.0\"?><methodResponse><params><param><value>" \
 	"<array><data>" values "</data></array></value></param></params></methodResponse>"
+#define OK_STRING(s) RESPONSE("<value><boolean>1</boolean></value><value><string>" s \
+	"</string></value><value><i4>0</i4></value>")
+#define VERSION_OK OK_STRING("6.10.0")
 
-static int probe_canned(const char *body, enum one_depth depth, struct one_probe *p)
+static int probe_session(const struct canned *answers, const char *session,
+			 enum one_depth depth, struct one_probe *p)
 {
 	struct server s;
-	struct one_target t = { .session = "oneadmin:s3cret" };
+	struct one_target t = { .session = session };
 	struct vg_deadline d;
 	int rc;
 
-	server_start(&s, body);
+	server_start(&s, answers);
 	t.endpoint = s.url;
 	vg_deadline_in_ms(&d, 5000);
 	rc = one_probe_bounded(&t, depth, p, &d, NULL);
 	server_stop(&s);
 	return rc;
+}
+
+static int probe_calls(const struct canned *answers, enum one_depth depth, struct one_probe *p)
+{
+	return probe_session(answers, SESSION, depth, p);
+}
+
+/* Only one.system.version is answered, with body. */
+static int probe_canned(const char *body, enum one_depth depth, struct one_probe *p)
+{
+	const struct canned answers[] = { { "one.system.version", body }, { NULL, NULL } };
+
+	return probe_calls(answers, depth, p);
 }
 
 START_TEST(call_version)
@@ -347,14 +432,66 @@ END_TEST
 
 START_TEST(call_depth10_reads_documents)
 {
+	const struct canned answers[] = {
+		{ "one.system.version", VERSION_OK },
+		{ "one.hostpool.info", OK_STRING("&lt;HOST_POOL&gt;&lt;HOST&gt;&lt;STATE&gt;2"
+			"&lt;/STATE&gt;&lt;/HOST&gt;&lt;HOST&gt;&lt;STATE&gt;5&lt;/STATE&gt;"
+			"&lt;/HOST&gt;&lt;/HOST_POOL&gt;") },
+		{ "one.zone.raftstatus", OK_STRING("&lt;RAFT&gt;&lt;SERVER_ID&gt;1&lt;/SERVER_ID&gt;"
+			"&lt;STATE&gt;3&lt;/STATE&gt;&lt;/RAFT&gt;") },
+		{ NULL, NULL },
+	};
 	struct one_probe p;
 
-	/* Every call gets the same answer: a RAFT document is not a HOST_POOL. */
-	ck_assert_int_eq(probe_canned(RESPONSE("<value><boolean>1</boolean></value>"
-		"<value><string>&lt;RAFT&gt;&lt;STATE&gt;3&lt;/STATE&gt;&lt;/RAFT&gt;</string>"
-		"</value><value><i4>0</i4></value>"), ONE_DEPTH_DB, &p), -EIO);
+	ck_assert_int_eq(probe_calls(answers, ONE_DEPTH_DB, &p), 0);
+	ck_assert_int_eq(p.stage, ONE_STAGE_DONE);
+	ck_assert_str_eq(p.version, "6.10.0");
+	ck_assert_int_eq(p.nhosts, 2);
+	ck_assert_int_eq(p.nhosts_error, 1);
+	ck_assert_int_eq(p.raft_state, ONE_RAFT_LEADER);
+	ck_assert_int_eq(p.raft_server_id, 1);
+}
+END_TEST
+
+START_TEST(call_depth10_wrong_document)
+{
+	/* one.hostpool.info answers a RAFT document: not a HOST_POOL. */
+	const struct canned answers[] = {
+		{ "one.system.version", VERSION_OK },
+		{ "one.hostpool.info", OK_STRING("&lt;RAFT&gt;&lt;STATE&gt;3&lt;/STATE&gt;"
+			"&lt;/RAFT&gt;") },
+		{ "one.zone.raftstatus", OK_STRING("&lt;RAFT&gt;&lt;STATE&gt;3&lt;/STATE&gt;"
+			"&lt;/RAFT&gt;") },
+		{ NULL, NULL },
+	};
+	struct one_probe p;
+
+	ck_assert_int_eq(probe_calls(answers, ONE_DEPTH_DB, &p), -EIO);
 	ck_assert_int_eq(p.stage, ONE_STAGE_HOSTPOOL);
 	ck_assert_int_eq(p.failure, ONE_FAIL_REPLY);
+}
+END_TEST
+
+START_TEST(canned_server_checks_the_call)
+{
+	const struct canned answers[] = {
+		{ "one.system.version", VERSION_OK },
+		{ "one.hostpool.info", OK_STRING("&lt;HOST_POOL/&gt;") },
+		{ NULL, NULL },
+	};
+	struct one_probe p;
+
+	/* The canned oned itself: a wrong session or an unknown method is a
+	 * fault, so the probes above passed because the client sent the
+	 * right method names and the session. */
+	ck_assert_int_eq(probe_session(answers, "oneadmin:wrong", ONE_DEPTH_API, &p), -EIO);
+	ck_assert_int_eq(p.failure, ONE_FAIL_FAULT);
+	ck_assert_int_eq(p.fault_code, FAULT_WRONG_SESSION);
+	ck_assert_int_eq(probe_calls(answers, ONE_DEPTH_DB, &p), -EIO);
+	ck_assert_int_eq(p.stage, ONE_STAGE_RAFT);
+	ck_assert_int_eq(p.failure, ONE_FAIL_FAULT);
+	ck_assert_int_eq(p.fault_code, ONE_FAULT_NO_SUCH_METHOD);
+	ck_assert_ptr_nonnull(strstr(p.error, "one.zone.raftstatus"));
 }
 END_TEST
 
@@ -375,12 +512,12 @@ END_TEST
 START_TEST(call_refused)
 {
 	struct server s;
-	struct one_target t = { .session = "oneadmin:s3cret" };
+	struct one_target t = { .session = SESSION };
 	struct one_probe p;
 	struct vg_deadline d;
 	long long ms;
 
-	server_start(&s, "unused");
+	server_start(&s, (const struct canned[]){ { NULL, NULL } });
 	server_stop(&s);	/* nobody listens on that port any more */
 	t.endpoint = s.url;
 	vg_deadline_in_ms(&d, 5000);
@@ -393,7 +530,7 @@ END_TEST
 START_TEST(call_no_answer_meets_the_deadline)
 {
 	struct server s;
-	struct one_target t = { .session = "oneadmin:s3cret" };
+	struct one_target t = { .session = SESSION };
 	struct one_probe p;
 	struct vg_deadline d;
 	long long ms;
@@ -438,6 +575,8 @@ static Suite *one_suite(void)
 	tcase_add_test(tc, call_fault);
 	tcase_add_test(tc, call_wrong_shape);
 	tcase_add_test(tc, call_depth10_reads_documents);
+	tcase_add_test(tc, call_depth10_wrong_document);
+	tcase_add_test(tc, canned_server_checks_the_call);
 	tcase_add_test(tc, call_error_text_is_masked);
 	tcase_add_test(tc, call_refused);
 	tcase_add_test(tc, call_no_answer_meets_the_deadline);

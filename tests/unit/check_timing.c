@@ -159,6 +159,65 @@ START_TEST(negative_and_overflowing_inputs_are_never_safe)
 }
 END_TEST
 
+START_TEST(every_refusal_says_which_key)
+{
+	/* Each supporting rule refuses on its own, with its own message (not
+	 * merely because a bad value also breaks the inequality). */
+	static const struct {
+		const char *field, *message;
+	} cases[] = {
+		{ "grace=-1", "libvirtd_grace must not be negative" },
+		{ "keepalive_interval=0", "keepalive_interval must be whole seconds" },
+		{ "fence_timeout=0", "fence_timeout must be whole seconds" },
+		{ "watchdog_timeout=0", "watchdog_timeout must be whole seconds" },
+		{ "frontend_p=-1", "frontend_* values must not be negative" },
+		{ "frontend_interval=-1", "frontend_* values must not be negative" },
+		{ "frontend_time_to_error=-1", "frontend_* values must not be negative" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vg_timing t = shipped();
+		const char *f = cases[i].field;
+		char why[512] = "";
+
+		if (strcmp(f, "grace=-1") == 0)
+			t.grace_ms = -1;
+		else if (strcmp(f, "keepalive_interval=0") == 0)
+			t.keepalive_interval_ms = 0;
+		else if (strcmp(f, "fence_timeout=0") == 0)
+			t.fence_timeout_ms = 0;
+		else if (strcmp(f, "watchdog_timeout=0") == 0)
+			t.watchdog_timeout_ms = 0;
+		else if (strcmp(f, "frontend_p=-1") == 0)
+			t.frontend_p = -1;
+		else if (strcmp(f, "frontend_interval=-1") == 0)
+			t.frontend_interval_ms = -1;
+		else
+			t.frontend_time_to_error_ms = -1;
+		ck_assert_msg(vg_timing_compute(&t, why, sizeof(why)) == -EINVAL, "%s accepted", f);
+		ck_assert_msg(strstr(why, cases[i].message) != NULL, "%s: %s", f, why);
+	}
+}
+END_TEST
+
+START_TEST(overflow_on_the_self_fence_side_is_a_violation)
+{
+	struct vg_timing t = shipped();
+
+	/* Hang detection 8.6e12 ms x 2^31: wraps to 0 in 64 bits. */
+	t.keepalive_interval_ms = 1000LL << 33;
+	t.keepalive_count = 2147483647;
+	ck_assert_int_eq(vg_timing_compute(&t, NULL, 0), -EINVAL);
+	ck_assert(t.self_fence_ms >= t.frontend_recovery_ms);
+	/* Two terms near 2^62 each: their sum wraps negative in 64 bits. */
+	t = shipped();
+	t.grace_ms = 1LL << 62;
+	t.fence_timeout_ms = (1LL << 62) - (1LL << 62) % 1000;
+	ck_assert_int_eq(vg_timing_compute(&t, NULL, 0), -EINVAL);
+	ck_assert(t.self_fence_ms >= t.frontend_recovery_ms);
+}
+END_TEST
+
 static int nlines;
 static char lines[16][256];
 
@@ -181,6 +240,14 @@ START_TEST(describe_prints_both_sides)
 	ck_assert_ptr_nonnull(strstr(lines[4], "54 s"));
 	ck_assert_ptr_nonnull(strstr(lines[5], "540 s"));
 	ck_assert_ptr_nonnull(strstr(lines[6], "rule holds"));
+	/* Equal is a violation here too. */
+	t.frontend_time_to_error_ms = 54000;
+	t.frontend_p = 0;
+	vg_timing_compute(&t, NULL, 0);
+	nlines = 0;
+	vg_timing_describe(&t, collect, NULL);
+	ck_assert_ptr_nonnull(strstr(lines[6], "RULE VIOLATED: 54 s >= 54 s"));
+	t = shipped();
 	t.watchdog = false;
 	vg_timing_compute(&t, NULL, 0);
 	nlines = 0;
@@ -218,6 +285,8 @@ int main(void)
 	tcase_add_test(tc, whole_seconds_where_the_apis_count_seconds);
 	tcase_add_test(tc, hang_detection_counts);
 	tcase_add_test(tc, negative_and_overflowing_inputs_are_never_safe);
+	tcase_add_test(tc, every_refusal_says_which_key);
+	tcase_add_test(tc, overflow_on_the_self_fence_side_is_a_violation);
 	tcase_add_test(tc, describe_prints_both_sides);
 	tcase_add_test(tc, fmt);
 	suite_add_tcase(s, tc);

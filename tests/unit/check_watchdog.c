@@ -50,6 +50,62 @@ START_TEST(plain_file_refuses_settimeout)
 }
 END_TEST
 
+/* What was written to a file standing in for the device, after fn. */
+static void after(void (*fn)(struct vg_watchdog *), char *buf, size_t len)
+{
+	char path[] = "/tmp/check_watchdog.XXXXXX";
+	struct vg_watchdog w = { .fd = mkstemp(path) };
+	int probe;
+	ssize_t n;
+
+	ck_assert_int_ge(w.fd, 0);
+	fn(&w);
+	ck_assert(!vg_watchdog_is_open(&w));
+	probe = open(path, O_RDONLY);
+	ck_assert_int_ge(probe, 0);
+	n = read(probe, buf, len - 1);
+	close(probe);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	unlink(path);
+}
+
+static void do_abandon(struct vg_watchdog *w)
+{
+	vg_watchdog_abandon(w);
+}
+
+static void do_disarm(struct vg_watchdog *w)
+{
+	ck_assert_int_eq(vg_watchdog_disarm(w), 0);
+}
+
+START_TEST(abandon_leaves_it_running_disarm_stops_it)
+{
+	char buf[8];
+
+	/* The host must reset unless the daemon shuts down cleanly: abandon
+	 * closes without the magic character, disarm writes it. */
+	after(do_abandon, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "");
+	after(do_disarm, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "V");
+}
+END_TEST
+
+START_TEST(pet_reports_a_failed_keepalive)
+{
+	char path[] = "/tmp/check_watchdog.XXXXXX";
+	struct vg_watchdog w = { .fd = mkstemp(path) };
+
+	ck_assert_int_ge(w.fd, 0);
+	/* A feed that did not reach a watchdog is not a feed. */
+	ck_assert_int_eq(vg_watchdog_pet(&w), -ENOTTY);
+	vg_watchdog_abandon(&w);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(path_too_long)
 {
 	struct vg_watchdog w;
@@ -73,6 +129,8 @@ int main(void)
 	tcase_add_test(tc, missing_device);
 	tcase_add_test(tc, plain_file_refuses_settimeout);
 	tcase_add_test(tc, path_too_long);
+	tcase_add_test(tc, abandon_leaves_it_running_disarm_stops_it);
+	tcase_add_test(tc, pet_reports_a_failed_keepalive);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
