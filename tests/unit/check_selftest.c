@@ -17,7 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define VG_FENCE_AGENT_DIR "/tmp/vg-check-selftest"
+/* One directory per process: a mutation run and the suite may run this
+ * binary at the same time. */
+static char agent_dir[64];
+#define VG_FENCE_AGENT_DIR agent_dir
 #include "../../fence/selftest.c"
 
 static const char cib_xml[] =
@@ -227,6 +230,9 @@ static struct result parse_of(const char *agent, long long timeout_ms)
 
 static void agent_dir_setup(void)
 {
+	char p[128], hang[160];
+
+	snprintf(agent_dir, sizeof(agent_dir), "/tmp/vg-check-selftest.%d", (int)getpid());
 	mkdir(VG_FENCE_AGENT_DIR, 0755);
 	write_file("fence_goodsh", "#!/bin/sh\ncase $1 in\n a) echo a ;;\nesac\n", 0755);
 	write_file("fence_badsh", "#!/bin/sh\ncase $1 in\n a) echo a ;;\nfi\n", 0755);
@@ -235,15 +241,22 @@ static void agent_dir_setup(void)
 	write_file("fence_badpy", "#!/usr/bin/env python3\ndef f(:\n    pass\n", 0755);
 	write_file("fence_nointerp", "#!/nonexistent/ksh\nexit 0\n", 0755);
 	write_file("fence_noexec", "#!/bin/sh\nexit 0\n", 0644);
-	mkdir(VG_FENCE_AGENT_DIR "/bin", 0755);
+	snprintf(p, sizeof(p), "%s/bin", agent_dir);
+	mkdir(p, 0755);
 	/* an interpreter that hangs, named like a shell so it is run with -n */
 	write_file("bin/sh", "#!/bin/sh\nexec sleep 30\n", 0755);
-	write_file("fence_hangparse", "#!" VG_FENCE_AGENT_DIR "/bin/sh\nexit 0\n", 0755);
+	snprintf(hang, sizeof(hang), "#!%s/bin/sh\nexit 0\n", agent_dir);
+	write_file("fence_hangparse", hang, 0755);
 }
 
 static void agent_dir_teardown(void)
 {
-	(void)system("rm -rf " VG_FENCE_AGENT_DIR);
+	char cmd[128];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", agent_dir);
+	rc = system(cmd);	/* best effort; a leftover directory fails nothing */
+	(void)rc;
 }
 
 START_TEST(parse_check)
@@ -536,12 +549,13 @@ END_TEST
  * so with prctl, because selftest checks the status file's PID is one. */
 static int vmguardd_verdict(pid_t pid, long long age_ms)
 {
-	const char *conf = "/tmp/vg-check-selftest.conf";
-	const char *status = "/tmp/vg-check-selftest.status";
+	char conf[128], status[128];
 	struct run r = { 0 };
 	int v = -1;
 	FILE *f;
 
+	snprintf(conf, sizeof(conf), "%s/vmguardd.conf", agent_dir);
+	snprintf(status, sizeof(status), "%s/vmguardd.status", agent_dir);
 	f = fopen(conf, "w");
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "status_file = %s\nwatchdog = no\n", status);
