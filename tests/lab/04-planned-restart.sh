@@ -16,9 +16,11 @@ lab_cluster timeout 200 crm_resource --restart -r libvirtd-clone --timeout=180s 
 rc=$?
 sc_mark "crm_resource --restart returned $rc"
 tap_is "$rc" 0 "crm_resource --restart of the libvirtd clone succeeds" || tap_diag "$(cat "$SC/restart.out")"
+# crm_resource --restart of a clone may return before every instance has
+# started again.
+new_libvirtd() { local p; p=$(lab_libvirtd_pid "$1"); [ -n "$p" ] && [ "$p" != "${before[$1]}" ]; }
 for n in $(lab_nodes); do
-	p=$(lab_libvirtd_pid "$n")
-	tap_ok "$n runs a new libvirtd" test -n "$p" -a "$p" != "${before[$n]}"
+	tap_ok "$n runs a new libvirtd" vg_wait 60 new_libvirtd "$n"
 done
 knows_guests() {
 	[ "$(lab_exec "$SC_VICTIM" virsh -q list --state-running 2>/dev/null | wc -l)" = "$LAB_GUESTS" ]

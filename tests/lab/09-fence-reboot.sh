@@ -12,11 +12,8 @@ export LAB_STONITH_ACTION=reboot LAB_BOOT_DELAY=${LAB_BOOT_DELAY:-5}
 
 sc_begin 09-fence-reboot
 V=$SC_VICTIM
-p=$(lab_libvirtd_pid "$V")
-[ -n "$p" ] || tap_bail "no libvirtd on $V"
-sc_inject "libvirtd on $V (PID $(awk '/^NSpid/ { print $NF }' "/proc/$p/status")) gets SIGSEGV"
-kill -SEGV "$p"
-tap_ok "$V is fenced (BMC power cycle, confirmed in the history)" vg_wait 180 sc_fence_confirmed "$V"
+sc_signal_libvirtd SEGV
+tap_ok "$V is fenced (BMC power cycle, confirmed in the history)" vg_wait 180 sc_fenced "$V"
 tap_ok "every guest runs again, on another node" vg_wait 180 sc_recovered "$V"
 tap_ok "$V booted again, rejoined the cluster and runs libvirtd" vg_wait 180 sc_rejoined "$V"
 sc_mark "$V is back: a member again, its libvirtd instance running"

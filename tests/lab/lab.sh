@@ -100,21 +100,24 @@ lab_cluster() {	# [-x NOT] cmd...
 
 # The processes of a node, found through their PID namespace (never by PID
 # number: PIDs repeat across nodes).
+# One stat for all of /proc: a loop of readlinks costs a fork per process,
+# seconds on a loaded machine.
 lab_node_procs() {	# node -> host PIDs
-	local p ns q
+	local p ns
 	p=$(lab_node_pid "$1")
 	[ -n "$p" ] || return 0
-	ns=$(readlink "/proc/$p/ns/pid" 2>/dev/null) || return 0
-	for q in /proc/[0-9]*; do
-		[ "$(readlink "$q/ns/pid" 2>/dev/null)" = "$ns" ] && echo "${q#/proc/}"
-	done
+	ns=$(stat -L -c %i "/proc/$p/ns/pid" 2>/dev/null) || return 0
+	stat -L -c '%i %n' /proc/[0-9]*/ns/pid 2>/dev/null |
+		awk -v ns="$ns" '$1 == ns { split($2, a, "/"); print a[3] }'
 	return 0
 }
 
 _lab_comm_pid() {	# node comm -> host PID of that process (first)
-	local q
+	local q c
 	for q in $(lab_node_procs "$1"); do
-		if [ "$(cat "/proc/$q/comm" 2>/dev/null)" = "$2" ] &&
+		c=
+		{ read -r c <"/proc/$q/comm"; } 2>/dev/null
+		if [ "$c" = "$2" ] &&
 			! grep -q '^State:.*[ZX]' "/proc/$q/status" 2>/dev/null; then
 			echo "$q"
 			return 0
@@ -124,13 +127,20 @@ _lab_comm_pid() {	# node comm -> host PID of that process (first)
 }
 lab_libvirtd_pid() { _lab_comm_pid "$1" libvirtd; }
 
+# By name, as the product finds a guest's qemu (common/proc.c): a process
+# named qemu-system-* or qemu-kvm, "-name guest=GUEST,..." or "-name GUEST".
 lab_guest_nodes() {	# guest -> nodes running its qemu now
-	local n q
+	local n q c
 	for n in $(lab_up_nodes); do
 		for q in $(lab_node_procs "$n"); do
-			case $(cat "/proc/$q/comm" 2>/dev/null) in qemu-system-*) ;; *) continue ;; esac
+			c=
+			{ read -r c <"/proc/$q/comm"; } 2>/dev/null
+			case $c in qemu-system*|qemu-kvm*) ;; *) continue ;; esac
 			grep -q '^State:.*[ZX]' "/proc/$q/status" 2>/dev/null && continue
-			if tr '\0' '\n' <"/proc/$q/cmdline" 2>/dev/null | grep -qx "guest=$1,.*\|guest=$1"; then
+			if tr '\0' '\n' <"/proc/$q/cmdline" 2>/dev/null |
+				awk -v g="$1" 'p == "-name" && ($0 == g || index($0, g ",") == 1 ||
+					$0 == "guest=" g || index($0, "guest=" g ",") == 1) { f = 1 }
+					{ p = $0 } END { exit !f }'; then
 				echo "$n"
 				break
 			fi
@@ -378,6 +388,10 @@ lab_up() {	# [N]
 	local t0 n pids=() rc
 	LAB_N=${1:-$LAB_N}
 	t0=$(vg_ms)
+	if [ "$LAB_VMGUARDD" = 1 ] && [ ! -x /usr/sbin/vmguardd ]; then
+		echo "lab: LAB_VMGUARDD=1 but /usr/sbin/vmguardd is not installed" >&2
+		return 1
+	fi
 	vg_tmpdir
 	LAB=$VG_TMP/lab
 	mkdir -p "$LAB/nodes"
