@@ -1448,6 +1448,11 @@ static void local_checks(struct run *r)
 				  "vmguardd may be hung: look at its log; restart it",
 				  "vmguardd (PID %s) has not refreshed its status for %lld s",
 				  pidv, age / 1000);
+		else if (vg_status_waiting_with_guests(&s, vg_now_ms()))
+			local_add(r, CK_VMGUARDD, NULL, V_CRITICAL,
+				  "make libvirtd answer (systemctl status libvirtd); vmguardd "
+				  "fences this host when its grace window ends",
+				  "vmguardd (PID %s) is waiting for libvirtd while guests run", pidv);
 		else if (state != NULL && (strcmp(state, "up") == 0 || strcmp(state, "waiting") == 0 ||
 					   strcmp(state, "maintenance") == 0))
 			local_add(r, CK_VMGUARDD, NULL, V_OK, NULL, "vmguardd running (PID %s), %s",
