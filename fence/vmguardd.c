@@ -87,29 +87,30 @@ enum {
 	EXIT_CONFIG = 6,		/* configuration refused (as OCF "not configured") */
 };
 
-/* What the other threads tell the main thread (under d.lock). */
+/* What the other threads tell the main thread (under d.lock).  Widest
+ * members first: no padding. */
 struct events {
-	bool stop;
-	int stop_signal;
-	bool hup;
-	bool up_pending;
 	unsigned long up_gen;		/* connection generation that answers */
 	unsigned long libver;
-	bool lost_pending;
 	unsigned long lost_gen;		/* generation whose connection closed */
-	int lost_reason;		/* virConnectCloseReason */
-	bool fence_done;
-	int fence_rc;
 	time_t fence_time;		/* stonith_api_time() after the kick */
 	long long fence_done_ms;
-	bool quorum_changed;
+	int stop_signal;
+	int lost_reason;		/* virConnectCloseReason */
+	int fence_rc;
 	int quorum;			/* -1 unknown, 0 no, 1 yes */
 	uint32_t members;
-	bool guests_changed;
 	int guests;			/* -1 not scanned yet, else qemu processes > 0 */
+	bool stop;
+	bool hup;
+	bool up_pending;
+	bool lost_pending;
+	bool fence_done;
+	bool quorum_changed;
+	bool guests_changed;
+	bool conn_error_new;
 	char conn_error[256];		/* last failed (re)connection attempt */
 	char conn_error_prev[256];
-	bool conn_error_new;
 };
 
 struct daemon {
