@@ -28,6 +28,16 @@ int vg_fencer_kick_off(uint32_t nodeid, const char *uname, int timeout_s);
  * when never or unknown.  in_progress: a fence of it is running now. */
 time_t vg_fencer_last_fenced(uint32_t nodeid, const char *uname, bool in_progress);
 
+/* The fence the caller asked for at `asked` (wall clock) is confirmed: the
+ * fencer's history (`fenced_at`, vg_fencer_last_fenced) records a fence of
+ * the node completed since then.  A success answer alone is not enough, nor
+ * is an older fence of the same node.  The history has whole seconds: one
+ * second of slack.  Pure, so it is tested on its own (check_fencer). */
+static inline bool vg_fencer_confirmed(time_t fenced_at, time_t asked)
+{
+	return fenced_at > 0 && fenced_at >= asked - 1;
+}
+
 /* Text for a return code of vg_fencer_kick_off(). */
 const char *vg_fencer_strerror(int rc);
 

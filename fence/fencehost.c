@@ -380,7 +380,7 @@ int vmguard_fence_host_main(int argc, char **argv)
 	}
 	/* The wall clock is what the fencer's history records; one second of
 	 * slack for its granularity. */
-	if (kr.fenced_at == 0 || kr.fenced_at < asked - 1) {
+	if (!vg_fencer_confirmed(kr.fenced_at, asked)) {
 		vg_err("NOT confirmed: the fencer reported success but its history has no "
 		       "fence of %s since we asked; OpenNebula must not recover its VMs", node);
 		status = FH_NOT_FENCED;

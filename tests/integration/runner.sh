@@ -150,6 +150,31 @@ case_is "an assertion fails" "1 passed, 1 failed, 0 skipped" 1 "$T/fail.sh"
 case_is "the closing line counts every script" "6 passed, 1 failed, 1 skipped" 1 \
 	"$T/pass.sh" "$T/skip.sh" "$T/early.sh"
 
+# Output that looks like TAP must not change the count: a stray "ok 2"
+# printed by a command, then a failed check glued behind output without a
+# newline (found by an adversarial review: it read "2 passed, 0 failed").
+mk glued <<<'tap_ok "first" true
+printf "ok 2 - daemon: ready\n"
+printf "progress..."
+tap_ok "the safety check" false
+tap_done
+true	# a last cleanup command that succeeds: the script exits 0'
+case_is "a stray ok line and a glued not ok" "2 passed, 1 failed, 0 skipped" 1 "$T/glued.sh"
+
+# Check's own selection variables must not make a suite run nothing: a
+# unit suite that ran no checks is a failure, not "0 passed, 0 failed".
+B0="$T/build0"
+mkdir -p "$B0/tests/unit"
+printf 'check:\n\t@sh ./fake-check\n' >"$B0/Makefile"
+n=0
+for t in $(sed -n 's/^TESTS *+= *//p' "$VG_TOP"/tests/unit/*.am); do
+	printf 'printf "100%%%%: Checks: 0, Failures: 0, Errors: 0\\n" >%s.log\n' "$t"
+	printf 'printf ":test-result: PASS\\n" >%s.trs\n' "$t"
+	n=$((n + 1))
+done >"$B0/fake-check"
+VG_BUILD=$B0 case_is "$n unit suites that ran no checks" "0 passed, $n failed, 0 skipped" 1 \
+	--unit --no-sanitizers --no-valgrind
+
 # A make check that fails before running the suites (a compile error):
 # automake's per-suite logs, and the binaries valgrind would run, are those
 # of the last build and must not count.

@@ -1179,6 +1179,83 @@ START_TEST(capture_dies_with_caller)
 }
 END_TEST
 
+/* --- vg_qemu_scan ------------------------------------------------------- */
+
+/* A copy of /bin/sh under the name a distribution installs qemu as (not a
+ * symlink: /proc/PID/exe names the file itself), waiting on a pipe, with a
+ * qemu-like command line.  Returns its PID; *hold keeps it waiting. */
+static pid_t fake_qemu(const char *as, const char *guest, int *hold)
+{
+	char bin[PATH_MAX], name[160], cmd[PATH_MAX + 64];
+	int p[2], rc;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s/%s", tmpdir, as);
+	snprintf(cmd, sizeof(cmd), "cp /bin/sh '%s'", bin);
+	rc = system(cmd);
+	ck_assert_int_eq(rc, 0);
+	snprintf(name, sizeof(name), "guest=%s,debug-threads=on", guest);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(p[0], 0);
+		close(p[1]);
+		execl(bin, as, "-c", "read x", as, "-name", name, "-m", "64", (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	*hold = p[1];
+	return pid;
+}
+
+static bool scanned(pid_t pid, const char *guest)
+{
+	struct vg_qemu_proc q[256];
+	size_t n = vg_qemu_scan(q, 256);
+
+	for (size_t i = 0; i < n && i < 256; i++)
+		if (q[i].pid == pid)
+			return strcmp(q[i].name, guest) == 0;
+	return false;
+}
+
+START_TEST(scan_knows_every_qemu_name)
+{
+	/* RHEL's /usr/libexec/qemu-kvm as well as Debian's qemu-system-*: a
+	 * guest the scan misses is a crash read as a clean stop. */
+	static const char *const names[] = { "qemu-kvm", "qemu-system-x86_64" };
+	int hold, rc;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		pid_t pid = fake_qemu(names[i], "scanme", &hold);
+		bool seen = false;
+
+		/* the child has exec'd once its exe is the copy */
+		for (int t = 0; t < 500 && !seen; t++) {
+			seen = scanned(pid, "scanme");
+			if (!seen)
+				usleep(10000);
+		}
+		close(hold);
+		waitpid(pid, &rc, 0);
+		ck_assert_msg(seen, "a qemu named %s was not recognised", names[i]);
+	}
+}
+END_TEST
+
+START_TEST(scan_ignores_other_qemu_tools)
+{
+	int hold, rc;
+	pid_t pid = fake_qemu("qemu-img", "notaguest", &hold);
+
+	usleep(200000);
+	ck_assert(!scanned(pid, "notaguest"));
+	close(hold);
+	waitpid(pid, &rc, 0);
+}
+END_TEST
+
 static Suite *proc_suite(void)
 {
 	Suite *s = suite_create("proc");
@@ -1210,6 +1287,8 @@ static Suite *proc_suite(void)
 	tcase_add_test(tc, exe_is_gone);
 	tcase_add_test(tc, exe_is_child_through_symlinks);
 	tcase_add_test(tc, exe_is_deleted_binary);
+	tcase_add_test(tc, scan_knows_every_qemu_name);
+	tcase_add_test(tc, scan_ignores_other_qemu_tools);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("qemu");
