@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "guard.h"
 #include "log.h"
 
 enum key_type { K_STRING, K_DURATION, K_INT, K_BOOL };
@@ -59,10 +60,12 @@ static const struct key keys[] = {
 	  "track corosync quorum (libquorum); no: treat this host as always quorate" },
 	{ "maintenance_file", K_STRING, OFF(maintenance_file), RUNSTATEDIR "/vmguard/maintenance", 0, 0,
 	  "announces a planned libvirtd stop (vmguard maintenance on)" },
-	{ "maintenance_max", K_DURATION, OFF(maintenance_max_ms), "10min", 0, 24 * HOUR,
-	  "longest planned stop vmguardd accepts" },
+	{ "maintenance_max", K_DURATION, OFF(maintenance_max_ms), "8min", 0, 24 * HOUR,
+	  "longest planned stop vmguardd accepts (with libvirtd_grace within the timing rule)" },
 	{ "status_file", K_STRING, OFF(status_file), RUNSTATEDIR "/vmguard/vmguardd.status", 0, 0,
 	  "where vmguardd publishes its state for vmguard status" },
+	{ "state_file", K_STRING, OFF(state_file), RUNSTATEDIR "/vmguard/vmguardd.state", 0, 0,
+	  "where vmguardd keeps the guard's state across its own restarts (on /run)" },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -320,4 +323,22 @@ void vg_conf_timing(const struct vg_conf *c, struct vg_timing *t)
 	t->frontend_time_to_error_ms = c->frontend_time_to_error_ms;
 	t->frontend_interval_ms = c->frontend_interval_ms;
 	t->frontend_p = (int)c->frontend_p;
+}
+
+void vg_conf_guard(const struct vg_conf *c, const struct vg_timing *t,
+		   struct vg_guard_conf *g)
+{
+	long long wd = c->watchdog ? c->watchdog_timeout_ms : 0;
+
+	memset(g, 0, sizeof(*g));
+	g->grace_ms = c->grace_ms;
+	g->fence_timeout_ms = c->fence_timeout_ms;
+	g->planned_max_ms = c->maintenance_max_ms;
+	g->stable_ms = c->frontend_interval_ms;
+	/* The loss-to-request budget the timing rule leaves: whatever the
+	 * frontend's recovery allows beyond detection, the request and the
+	 * watchdog (strictly less: the rule is "<"). */
+	g->bound_ms = t->frontend_recovery_ms - t->detect_ms - c->fence_timeout_ms - wd - 1;
+	g->connect_ms = t->detect_ms;
+	g->quorum = c->quorum;
 }

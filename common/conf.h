@@ -40,6 +40,7 @@ struct vg_conf {
 	char maintenance_file[VG_CONF_STR];
 	long long maintenance_max_ms;
 	char status_file[VG_CONF_STR];
+	char state_file[VG_CONF_STR];
 };
 
 /* Every key at its default. */
@@ -61,5 +62,15 @@ void vg_conf_write(const struct vg_conf *c, FILE *out);
 
 /* The timing rule's inputs from a configuration. */
 void vg_conf_timing(const struct vg_conf *c, struct vg_timing *t);
+
+struct vg_guard_conf;
+
+/* The guard's configuration (common/guard.h) from a configuration and its
+ * computed timing rule (t after vg_timing_compute()):
+ *   B (bound)   = frontend recovery - detect - fence_timeout - watchdog_timeout - 1 ms
+ *   C (connect) = detect, S (stable) = frontend_monitoring_interval,
+ *   P (planned) = maintenance_max. */
+void vg_conf_guard(const struct vg_conf *c, const struct vg_timing *t,
+		   struct vg_guard_conf *g);
 
 #endif

@@ -16,6 +16,14 @@ long long vg_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long vg_boottime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 long long vg_timespec_diff_ms(const struct timespec *a, const struct timespec *b)
 {
 	long long sec = (long long)b->tv_sec - (long long)a->tv_sec;

@@ -17,6 +17,11 @@ struct vg_deadline {
 /* Milliseconds elapsed on CLOCK_MONOTONIC since an arbitrary origin. */
 long long vg_now_ms(void);
 
+/* Milliseconds on CLOCK_BOOTTIME: since boot, suspend included.  System-wide
+ * like CLOCK_MONOTONIC, so a restarted process reads a time a previous one
+ * persisted the same way (vmguardd's guard state, common/guard.h). */
+long long vg_boottime_ms(void);
+
 /* Difference b - a in milliseconds, clamped to [0, LLONG_MAX / 2]. */
 long long vg_timespec_diff_ms(const struct timespec *a, const struct timespec *b);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "statusfile.h"
@@ -28,6 +29,18 @@ int vg_status_read(const char *path, struct vg_status *s)
 	}
 	fclose(f);
 	return 0;
+}
+
+bool vg_status_waiting_with_guests(const struct vg_status *s, long long now_ms)
+{
+	const char *state = vg_status_get(s, "state"), *guests = vg_status_get(s, "guests");
+	const char *since = vg_status_get(s, "state_since_ms");
+	const char *window = vg_status_get(s, "connect_window_ms");
+
+	if (state == NULL || guests == NULL || since == NULL ||
+	    strcmp(state, "waiting") != 0 || strcmp(guests, "present") != 0)
+		return false;
+	return now_ms - atoll(since) > (window != NULL ? atoll(window) : 0);
 }
 
 const char *vg_status_get(const struct vg_status *s, const char *key)

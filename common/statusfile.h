@@ -20,6 +20,8 @@
 #ifndef VG_STATUSFILE_H
 #define VG_STATUSFILE_H
 
+#include <stdbool.h>
+
 #define VG_STATUS_MAX_KEYS 40
 #define VG_STATUS_KEY_MAX 40
 #define VG_STATUS_VAL_MAX 300
@@ -39,5 +41,14 @@ int vg_status_read(const char *path, struct vg_status *s);
 
 /* The value of key, or NULL when the file has no such key. */
 const char *vg_status_get(const struct vg_status *s, const char *key);
+
+/* The one judgement of "waiting" (issue 12 item 1): true when vmguardd has
+ * been waiting for libvirtd longer than its connect window
+ * (connect_window_ms) while its guest scan sees qemu processes
+ * (guests=present) -- libvirtd does not answer vmguardd although guests
+ * need it, and the guard fences when the grace window ends.  False when the
+ * status says otherwise or is too old to tell (no guests= key).  now_ms is
+ * CLOCK_MONOTONIC, like the file's times. */
+bool vg_status_waiting_with_guests(const struct vg_status *s, long long now_ms);
 
 #endif

@@ -52,6 +52,19 @@
  *
  *   self-fence deadline  <  frontend recovery
  *
+ * The planned-stop window is part of the rule, not an exception to it
+ * (issue 12 item 4): a loss covered by an announced stop must still end in a
+ * fence request in time, so with
+ *
+ *   bound B  =  frontend recovery - detect - fence_timeout - watchdog_timeout - 1 ms
+ *
+ * (the longest a loss may last before the fence request; vg_conf_guard())
+ * vmguardd also requires, and the guard (common/guard.h) checks:
+ *
+ *   maintenance_max + libvirtd_grace  <=  B
+ *
+ * Shipped values: 480 s + 10 s <= 540 - 4 - 30 - 10 s - 1 ms = 495.999 s.
+ *
  * Supporting rules, each refused with the key to change:
  *   watchdog_interval <= watchdog_timeout / 3   a late or skipped pet (load,
  *                                               page faults) never resets a

@@ -90,6 +90,44 @@ fail:
 	return rc;
 }
 
+int vg_watchdog_open_unfed(struct vg_watchdog *w, const char *path, int timeout_s,
+			   char *err, size_t errlen)
+{
+	struct watchdog_info info;
+	int fd, t, got = -1, rc;
+
+	w->fd = -1;
+	if (strlen(path) >= sizeof(w->path)) {
+		snprintf(err, errlen, "watchdog_device path too long");
+		return -ENAMETOOLONG;
+	}
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open watchdog %s: %s", path, strerror(errno));
+		return rc;
+	}
+	memset(&info, 0, sizeof(info));
+	if (ioctl(fd, WDIOC_GETSUPPORT, &info) != 0)
+		info.identity[0] = '\0';
+	if (ioctl(fd, WDIOC_GETTIMEOUT, &got) != 0 || got != timeout_s) {
+		t = timeout_s;
+		if (ioctl(fd, WDIOC_SETTIMEOUT, &t) != 0 || ioctl(fd, WDIOC_GETTIMEOUT, &got) != 0) {
+			rc = -errno;
+			snprintf(err, errlen, "watchdog %s: cannot set or read its timeout: %s "
+				 "(left armed)", path, strerror(errno));
+			close(fd);	/* no magic close: it keeps running */
+			return rc;
+		}
+	}
+	w->fd = fd;
+	w->timeout_s = got;
+	snprintf(w->identity, sizeof(w->identity), "%.*s", (int)sizeof(info.identity),
+		 (const char *)info.identity);
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	return 0;
+}
+
 int vg_watchdog_pet(struct vg_watchdog *w)
 {
 	if (w->fd < 0)

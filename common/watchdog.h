@@ -28,6 +28,17 @@ struct vg_watchdog {
 int vg_watchdog_open(struct vg_watchdog *w, const char *path, int timeout_s,
 		     char *err, size_t errlen);
 
+/* Open it for a process that must not feed it: vmguardd restarted after a
+ * fence was requested (common/guard.h, P2).  No WDIOC_KEEPALIVE, and
+ * WDIOC_SETTIMEOUT (which the kernel's watchdog core answers with a ping)
+ * only when the driver runs another timeout than timeout_s -- a watchdog a
+ * previous process left running keeps counting from its last feed; a
+ * stopped one starts (arms) on the open.  Never disarmed here: on any
+ * failure after the open the device is closed without the magic close.
+ * 0, or a negative errno with err set. */
+int vg_watchdog_open_unfed(struct vg_watchdog *w, const char *path, int timeout_s,
+			   char *err, size_t errlen);
+
 /* Feed it.  0 or a negative errno. */
 int vg_watchdog_pet(struct vg_watchdog *w);
 

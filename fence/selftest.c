@@ -77,6 +77,7 @@
 #include "conf.h"
 #include "deadline.h"
 #include "fencer_query.h"
+#include "guard.h"
 #include "ipmi.h"
 #include "log.h"
 #include "proc.h"
@@ -1448,6 +1449,11 @@ static void local_checks(struct run *r)
 				  "vmguardd may be hung: look at its log; restart it",
 				  "vmguardd (PID %s) has not refreshed its status for %lld s",
 				  pidv, age / 1000);
+		else if (vg_status_waiting_with_guests(&s, vg_now_ms()))
+			local_add(r, CK_VMGUARDD, NULL, V_CRITICAL,
+				  "make libvirtd answer (systemctl status libvirtd); vmguardd "
+				  "fences this host when its grace window ends",
+				  "vmguardd (PID %s) is waiting for libvirtd while guests run", pidv);
 		else if (state != NULL && (strcmp(state, "up") == 0 || strcmp(state, "waiting") == 0 ||
 					   strcmp(state, "maintenance") == 0))
 			local_add(r, CK_VMGUARDD, NULL, V_OK, NULL, "vmguardd running (PID %s), %s",
@@ -1493,6 +1499,20 @@ static void local_checks(struct run *r)
 	else
 		local_add(r, CK_TIMING, NULL, V_OK, NULL,
 			  "self-fence deadline %s < frontend recovery %s", a, b);
+	/* The planned-stop window is part of the rule (issue 12 item 4),
+	 * judged by the guard itself, as vmguardd --check-config does. */
+	if (rc == 0) {
+		struct vg_guard_conf g;
+		struct vg_conf with_cluster = conf;
+
+		/* the fence term as above: the longer of the two timeouts */
+		with_cluster.fence_timeout_ms = t.fence_timeout_ms;
+		vg_conf_guard(&with_cluster, &t, &g);
+		if (vg_guard_conf_check(&g, why, sizeof(why)) != 0)
+			local_add(r, CK_TIMING, NULL, configured ? V_CRITICAL : V_WARNING,
+				  "lower maintenance_max in vmguardd.conf (vmguardd.conf(5))",
+				  "planned-stop window breaks the timing rule: %s", why);
+	}
 }
 
 /* ---- output ---------------------------------------------------------------- */

@@ -9,9 +9,10 @@
  *   vmguard fence-host           OpenNebula's host-failure hook (fence/fencehost.c)
  *
  * status exit codes (LSB status style): 0 vmguardd runs and guards a
- * libvirtd that answers; 1 it runs but libvirtd is lost, a fence is pending
- * or the host is self-fencing; 3 vmguardd is not running; 4 its status
- * cannot be read (stale or malformed).
+ * libvirtd that answers; 1 it runs but libvirtd is lost, a fence is pending,
+ * the host is self-fencing, or it is still waiting for libvirtd while guests
+ * run; 3 vmguardd is not running; 4 its status cannot be read (stale or
+ * malformed).
  */
 #include "config.h"
 
@@ -78,6 +79,7 @@ static int cmd_status(const struct vg_conf *c)
 	const char *state, *pidv, *reason, *fence_rc;
 	char a[64], b[64];
 	pid_t pid;
+	bool waiting_alarm;
 	int rc = vg_status_read(c->status_file, &s);
 	enum vg_proc_state ps;
 
@@ -131,6 +133,12 @@ static int cmd_status(const struct vg_conf *c)
 		printf("maintenance  planned stop, %s left\n", b);
 	}
 	printf("quorum       %s\n", st_str(&s, "quorum"));
+	if (vg_status_get(&s, "guests") != NULL)
+		printf("guests       %s\n", st_str(&s, "guests"));
+	waiting_alarm = vg_status_waiting_with_guests(&s, now);
+	if (waiting_alarm)
+		printf("ALARM        libvirtd does not answer vmguardd while guests run: "
+		       "this host is fenced when the grace window ends\n");
 	ago(a, sizeof(a), st_ms(&s, "last_pet_ms"), now);
 	vg_timing_fmt(st_ms(&s, "watchdog_timeout_ms"), b, sizeof(b));
 	if (strcmp(st_str(&s, "watchdog"), "disabled") == 0)
@@ -147,6 +155,8 @@ static int cmd_status(const struct vg_conf *c)
 	vg_timing_fmt(st_ms(&s, "self_fence_deadline_ms"), a, sizeof(a));
 	vg_timing_fmt(st_ms(&s, "frontend_recovery_ms"), b, sizeof(b));
 	printf("timing       self-fence deadline %s < frontend recovery %s\n", a, b);
+	if (waiting_alarm)
+		return EXIT_ALARM;
 	return strcmp(state, "up") == 0 || strcmp(state, "waiting") == 0 ||
 	       strcmp(state, "maintenance") == 0 ? EXIT_OK : EXIT_ALARM;
 }

@@ -23,6 +23,12 @@ chmod 666 "$REC"	# the fencer runs agents as root, but do not depend on it
 vg_ns_install
 export CL_STONITH=true
 
+# The timing rule leaves 305 - 3 - 40 - 5 s = 257 s from a loss to the fence
+# request: room for maintenance_max 4 min + libvirtd_grace; the agent's own
+# announcement (its stop timeout + 2 min = 3 min) must fit maintenance_max.
+# The frontend's monitoring interval (5 s) is also how long libvirtd must
+# answer before a new loss is not part of the previous one (common/guard.h,
+# P4).
 conf() {	# file key=value...
 	local f=$1
 	shift
@@ -36,12 +42,12 @@ conf() {	# file key=value...
 	watchdog_device = $WD
 	watchdog_timeout = 5s
 	watchdog_interval = 500ms
-	frontend_time_to_error = 60s
-	frontend_monitoring_interval = 30s
+	frontend_time_to_error = 300s
+	frontend_monitoring_interval = 5s
 	frontend_p = 1
 	quorum = yes
 	maintenance_file = /run/vmguard/maintenance
-	maintenance_max = 5min
+	maintenance_max = 4min
 	status_file = /run/vmguard/vmguardd.status
 	EOF
 	for kv in "$@"; do
@@ -109,6 +115,10 @@ tap_like "$(cat "$VG_TMP/status.txt")" "state +maintenance" "  vmguard status sh
 tap_ok "libvirtd started by its agent" lv_agent start
 tap_ok "  libvirtd back after the planned stop" vg_wait 10 grep -q "libvirtd back" "$VG_TMP/d-grace.log"
 tap_ok "vmguard maintenance off" "$V" -c "$VG_TMP/grace.conf" maintenance off
+# A loss within frontend_monitoring_interval of the return counts from the
+# planned stop's loss (flapping cannot stretch the time to fence): let
+# libvirtd answer longer than that before the crash below.
+sleep 6
 
 backs() { grep -c "libvirtd back" "$VG_TMP/d-grace.log"; }
 B0=$(backs)
@@ -148,6 +158,10 @@ for sig in KILL STOP SEGV; do
 	# load that takes a while, and a request sent meanwhile waits for it.
 	vg_wait 60 sh -c "stonith_admin --list $(cl_node) 2>/dev/null | grep -q vgrec" ||
 		tap_diag "[$sig] the fencer does not list vgrec for $(cl_node) yet"
+	# Each iteration stands for a host that was reset after its fence: a new
+	# boot, without the previous one's guard state (vmguardd resumes it
+	# otherwise, and never feeds the watchdog again).
+	rm -f /run/vmguard/vmguardd.state
 	tap_ok "[$sig] vmguardd (grace 0) connects" start_daemon "$VG_TMP/fence.conf" "$LOG"
 	vg_wait 10 grep -q "quorum held" "$LOG"
 	BEFORE=$(requests)

@@ -301,7 +301,7 @@ _lab_vmguardd_conf() {	# node
 	frontend_p = 2
 	quorum = yes
 	maintenance_file = /run/vmguard/maintenance
-	maintenance_max = 10min
+	maintenance_max = 7min
 	status_file = /run/vmguard/vmguardd.status
 	EOF
 }

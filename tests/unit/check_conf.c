@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "guard.h"
 
 static char path[64];
 
@@ -29,6 +30,8 @@ START_TEST(defaults_are_the_shipped_values)
 {
 	struct vg_conf c;
 	struct vg_timing t;
+	struct vg_guard_conf g;
+	char why[512];
 
 	vg_conf_defaults(&c);
 	ck_assert_str_eq(c.uri, "qemu:///system");
@@ -39,9 +42,22 @@ START_TEST(defaults_are_the_shipped_values)
 	ck_assert_str_eq(c.watchdog_device, "/dev/watchdog");
 	ck_assert_int_eq(c.watchdog_timeout_ms, 10000);
 	ck_assert_int_eq(c.reconnect_interval_ms, 200);
-	ck_assert_int_eq(c.maintenance_max_ms, 600000);
+	ck_assert_int_eq(c.maintenance_max_ms, 480000);
 	vg_conf_timing(&c, &t);
 	ck_assert_int_eq(vg_timing_compute(&t, NULL, 0), 0);
+	/* The shipped defaults keep the planned-stop window inside the timing
+	 * rule (issue 12 item 4): 480 s + 10 s <= 540 - 4 - 30 - 10 s - 1 ms. */
+	vg_conf_guard(&c, &t, &g);
+	ck_assert_int_eq(g.bound_ms, 495999);
+	ck_assert_int_eq(g.connect_ms, 4000);
+	ck_assert_int_eq(g.stable_ms, 180000);
+	ck_assert_int_eq(g.planned_max_ms, 480000);
+	ck_assert_int_eq(vg_guard_conf_check(&g, NULL, 0), 0);
+	/* The old default, 10 min, broke it. */
+	c.maintenance_max_ms = 600000;
+	vg_conf_guard(&c, &t, &g);
+	ck_assert_int_eq(vg_guard_conf_check(&g, why, sizeof(why)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "maintenance_max"));
 }
 END_TEST
 

@@ -342,6 +342,22 @@ START_TEST(now_is_monotonic)
 }
 END_TEST
 
+/* CLOCK_BOOTTIME (the guard's persisted times) never runs back and is never
+ * behind CLOCK_MONOTONIC: it counts the same, plus any suspend. */
+START_TEST(boottime_is_monotonic_and_not_behind)
+{
+	long long prev = vg_boottime_ms(), now;
+
+	ck_assert(prev >= 0);
+	for (int i = 0; i < 10000; i++) {
+		now = vg_boottime_ms();
+		ck_assert_msg(now >= prev, "clock went back: %lld < %lld", now, prev);
+		prev = now;
+	}
+	ck_assert(vg_boottime_ms() + 1 >= vg_now_ms());
+}
+END_TEST
+
 /* --- sleeping ----------------------------------------------------------- */
 
 START_TEST(sleep_bounded_by_deadline)
@@ -395,6 +411,7 @@ static Suite *deadline_suite(void)
 
 	tc = tcase_create("parse_ms");
 	tcase_add_test(tc, parse_ms_digits);
+	tcase_add_test(tc, boottime_is_monotonic_and_not_behind);
 	tcase_add_test(tc, parse_ms_rejects_non_digits);
 	tcase_add_test(tc, parse_ms_null);
 	tcase_add_test(tc, parse_ms_overflow);

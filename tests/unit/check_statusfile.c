@@ -208,6 +208,31 @@ START_TEST(more_lines_than_capacity)
 }
 END_TEST
 
+/* Issue 12 item 1: "waiting" while guests run is a failure once the connect
+ * window has passed; without guests=, the file is too old to tell. */
+START_TEST(waiting_with_guests)
+{
+	struct vg_status s;
+
+	write_raw("state=waiting\nstate_since_ms=1000\nguests=present\nconnect_window_ms=4000\n");
+	ck_assert_int_eq(vg_status_read(file, &s), 0);
+	ck_assert(!vg_status_waiting_with_guests(&s, 5000));	/* within the window */
+	ck_assert(vg_status_waiting_with_guests(&s, 5001));
+	write_raw("state=waiting\nstate_since_ms=1000\nguests=none\nconnect_window_ms=4000\n");
+	ck_assert_int_eq(vg_status_read(file, &s), 0);
+	ck_assert(!vg_status_waiting_with_guests(&s, 99999));
+	write_raw("state=waiting\nstate_since_ms=1000\nguests=unknown\n");
+	ck_assert_int_eq(vg_status_read(file, &s), 0);
+	ck_assert(!vg_status_waiting_with_guests(&s, 99999));
+	write_raw("state=up\nstate_since_ms=1000\nguests=present\n");
+	ck_assert_int_eq(vg_status_read(file, &s), 0);
+	ck_assert(!vg_status_waiting_with_guests(&s, 99999));
+	write_raw("state=waiting\nstate_since_ms=1000\n");
+	ck_assert_int_eq(vg_status_read(file, &s), 0);
+	ck_assert(!vg_status_waiting_with_guests(&s, 99999));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("statusfile");
@@ -225,6 +250,7 @@ int main(void)
 	tcase_add_test(tc, long_key_and_value_truncated);
 	tcase_add_test(tc, overlong_line_read_in_pieces);
 	tcase_add_test(tc, more_lines_than_capacity);
+	tcase_add_test(tc, waiting_with_guests);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

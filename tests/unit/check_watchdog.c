@@ -106,6 +106,28 @@ START_TEST(pet_reports_a_failed_keepalive)
 }
 END_TEST
 
+/* A restarted vmguardd that must not feed (common/guard.h, P2): a device
+ * it cannot set up is closed WITHOUT the magic character -- it stays armed. */
+START_TEST(unfed_open_never_disarms)
+{
+	struct vg_watchdog w;
+	char path[] = "/tmp/check_watchdog.XXXXXX", err[256], buf[8] = "";
+	int fd = mkstemp(path), probe;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_lt(vg_watchdog_open_unfed(&w, path, 10, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "left armed"));
+	ck_assert(!vg_watchdog_is_open(&w));
+	probe = open(path, O_RDONLY);
+	n = read(probe, buf, sizeof(buf) - 1);
+	close(probe);
+	ck_assert_int_eq(n, 0);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(path_too_long)
 {
 	struct vg_watchdog w;
@@ -131,6 +153,7 @@ int main(void)
 	tcase_add_test(tc, path_too_long);
 	tcase_add_test(tc, abandon_leaves_it_running_disarm_stops_it);
 	tcase_add_test(tc, pet_reports_a_failed_keepalive);
+	tcase_add_test(tc, unfed_open_never_disarms);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
