@@ -547,7 +547,15 @@ END_TEST
  * middle of guarding nothing: CRITICAL, whatever state it last wrote.  A
  * fresh status in a healthy state is OK.  The "vmguardd" is a child named
  * so with prctl, because selftest checks the status file's PID is one. */
-static int vmguardd_verdict(pid_t pid, long long age_ms)
+struct local_case {
+	long long age_ms;		/* of the status file */
+	const char *watchdog;		/* its watchdog= value */
+	long long stonith_timeout_ms;	/* the CIB's; 0: no CIB */
+};
+
+/* The worst verdict local_checks gives `check` for a vmguardd (PID pid)
+ * whose status file and cluster are as c says. */
+static int local_verdict(pid_t pid, const struct local_case *c, int check)
 {
 	char conf[128], status[128];
 	struct run r = { 0 };
@@ -558,25 +566,38 @@ static int vmguardd_verdict(pid_t pid, long long age_ms)
 	snprintf(status, sizeof(status), "%s/vmguardd.status", agent_dir);
 	f = fopen(conf, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "status_file = %s\nwatchdog = no\n", status);
+	fprintf(f, "status_file = %s\nwatchdog = %s\n", status,
+		strcmp(c->watchdog, "disabled") == 0 ? "no" : "yes");
 	ck_assert_int_eq(fclose(f), 0);
 	f = fopen(status, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "pid=%d\nstate=up\nwatchdog=disabled\nupdated_ms=%lld\n", (int)pid,
-		vg_now_ms() - age_ms);
+	fprintf(f, "pid=%d\nstate=up\nwatchdog=%s\nupdated_ms=%lld\n", (int)pid, c->watchdog,
+		vg_now_ms() - c->age_ms);
 	ck_assert_int_eq(fclose(f), 0);
 	r.o.config = conf;
+	if (c->stonith_timeout_ms > 0) {
+		r.cib_ok = true;
+		r.cib.stonith_timeout_ms = c->stonith_timeout_ms;
+	}
 	local_checks(&r);
 	for (size_t i = 0; i < r.nlocal; i++)
-		if (r.local[i].check == CK_VMGUARDD)
-			v = r.local[i].verdict;
+		if (r.local[i].check == check)
+			v = v < 0 ? r.local[i].verdict : worst(v, r.local[i].verdict);
 	free(r.local);
 	unlink(conf);
 	unlink(status);
 	return v;
 }
 
-START_TEST(stale_vmguardd_status_is_critical)
+static int vmguardd_verdict(pid_t pid, long long age_ms)
+{
+	struct local_case c = { .age_ms = age_ms, .watchdog = "disabled" };
+
+	return local_verdict(pid, &c, CK_VMGUARDD);
+}
+
+/* A child named vmguardd (selftest checks the status file's PID is one). */
+static pid_t fake_vmguardd(void)
 {
 	int ready[2];
 	char c;
@@ -594,6 +615,48 @@ START_TEST(stale_vmguardd_status_is_critical)
 	close(ready[1]);
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
 	close(ready[0]);
+	return pid;
+}
+
+/* Only an armed watchdog is OK; a status that says anything else (not fed,
+ * unknown) is CRITICAL, a disabled one a warning. */
+START_TEST(watchdog_ok_only_when_armed)
+{
+	pid_t pid = fake_vmguardd();
+	struct local_case c = { .watchdog = "armed" };
+
+	ck_assert_int_eq(local_verdict(pid, &c, CK_WATCHDOG), V_OK);
+	c.watchdog = "not-fed";
+	ck_assert_int_eq(local_verdict(pid, &c, CK_WATCHDOG), V_CRITICAL);
+	c.watchdog = "garbage";
+	ck_assert_int_eq(local_verdict(pid, &c, CK_WATCHDOG), V_CRITICAL);
+	c.watchdog = "disabled";
+	ck_assert_int_eq(local_verdict(pid, &c, CK_WATCHDOG), V_WARNING);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+/* The cluster may still be carrying out a fence of this host until its
+ * stonith-timeout: the timing rule must be judged with the longer of it
+ * and vmguardd's fence_timeout (30 s by default; the frontend recovers
+ * after 540 s). */
+START_TEST(timing_rule_uses_the_clusters_stonith_timeout)
+{
+	pid_t pid = fake_vmguardd();
+	struct local_case c = { .watchdog = "armed", .stonith_timeout_ms = 20000 };
+
+	ck_assert_int_eq(local_verdict(pid, &c, CK_TIMING), V_OK);
+	c.stonith_timeout_ms = 600000;
+	ck_assert_int_eq(local_verdict(pid, &c, CK_TIMING), V_CRITICAL);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(stale_vmguardd_status_is_critical)
+{
+	pid_t pid = fake_vmguardd();
 	ck_assert_int_eq(vmguardd_verdict(pid, 0), V_OK);
 	ck_assert_int_eq(vmguardd_verdict(pid, 14000), V_OK);
 	ck_assert_int_eq(vmguardd_verdict(pid, 16000), V_CRITICAL);
@@ -628,6 +691,8 @@ int main(void)
 	tcase_add_test(tc, secrets_masked_in_results);
 	tcase_add_test(tc, options);
 	tcase_add_test(tc, stale_vmguardd_status_is_critical);
+	tcase_add_test(tc, watchdog_ok_only_when_armed);
+	tcase_add_test(tc, timing_rule_uses_the_clusters_stonith_timeout);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
