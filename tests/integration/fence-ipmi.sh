@@ -202,6 +202,16 @@ tap_is "$(bmc_power_state h1)" off "the host is off when the delayed off returns
 # --- password sources -------------------------------------------------------
 agent on
 bmc_wait_state h1 on
+
+# reboot is Pacemaker's default action: its delay (which keeps two nodes
+# from fencing each other at once) must come before the power-off too.
+t0=$(vg_ms)
+agent reboot delay=2
+tap_is "$RC" 0 "reboot with delay=2 exits 0"
+off_at=$(awk -v t0="$t0" '$1 >= t0 && $2 == "off" { print $1; exit }' "$(bmc_dir h1)/power.log")
+tap_cmp "${off_at:-0}" -ge $((t0 + 2000)) \
+	"reboot waited out delay=2 before the off ($(( ${off_at:-0} - t0 )) ms after the call)"
+bmc_wait_state h1 on
 run_src() {	# lines...
 	OUT=$(printf 'action=status\nip=%s\nusername=admin\n' $A; printf '%s\n' "$@")
 	OUT=$(printf '%s\n' "$OUT" | "$F" 2>"$VG_TMP/err"); RC=$?
