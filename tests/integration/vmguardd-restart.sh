@@ -92,6 +92,18 @@ kill_daemon() {	# the supervisor's view of a crash: SIGKILL, no clean-up
 }
 
 requests() { grep -c " off $(cl_node)\$" "$REC" 2>/dev/null || true; }
+# A fence request of an earlier scenario may still reach the device after
+# its vmguardd was killed (the fencer is still carrying it out): before
+# counting a scenario's requests, wait until none is pending and the count
+# stands still.
+fencer_settled() {
+	local n
+	stonith_admin --history '*' --output-as=xml 2>/dev/null | grep -q 'status="pending"' &&
+		return 1
+	n=$(requests)
+	sleep 3
+	[ "$(requests)" = "$n" ]
+}
 pets() { grep -c KEEPALIVE "$1" 2>/dev/null || true; }
 
 cluster_up || tap_bail "cluster with the recording fence device did not come up"
@@ -106,6 +118,7 @@ conf "$VG_TMP/grace.conf" libvirtd_grace=20s
 start_daemon "$VG_TMP/grace.conf" "$VG_TMP/d1.log" "$VG_TMP/wd1.log"
 tap_ok "vmguardd (grace 20 s) connects" vg_wait 30 grep -q "libvirtd connected" "$VG_TMP/d1.log"
 vg_wait 10 grep -q "quorum held" "$VG_TMP/d1.log"
+vg_wait 120 fencer_settled
 BEFORE=$(requests)
 kill -KILL "$(cat "$LV_PIDFILE")"
 tap_ok "libvirtd SIGKILLed: loss noticed, grace window running" \
@@ -148,6 +161,7 @@ rm -f /run/vmguard/vmguardd.state /run/vmguard/vmguardd.status
 
 # --- 3. started while guests run and libvirtd does not answer ------------------
 kill -KILL "$(cat "$LV_PIDFILE")"
+vg_wait 120 fencer_settled
 BEFORE=$(requests)
 start_daemon "$VG_TMP/grace.conf" "$VG_TMP/d5.log" "$VG_TMP/wd5.log"
 tap_ok "fresh start, libvirtd dead, guests running: vmguardd waits for it" \
@@ -171,6 +185,7 @@ rm -f /run/vmguard/vmguardd.state /run/vmguard/vmguardd.status
 # again: the planned stop must last until vmguardd's own connection answers.
 lv_start >/dev/null 2>&1
 conf "$VG_TMP/planned.conf" reconnect_interval=20s
+vg_wait 120 fencer_settled
 BEFORE=$(requests)
 start_daemon "$VG_TMP/planned.conf" "$VG_TMP/d4.log" "$VG_TMP/wd4.log"
 tap_ok "vmguardd (grace 0, reconnect 20 s) connects" vg_wait 30 grep -q "libvirtd connected" "$VG_TMP/d4.log"
