@@ -7,7 +7,11 @@
 # a guest a second time (its qemu processes died with its power) nor pulls a
 # guest back, and is not fenced again (no fence loop).
 . "$(dirname "$0")/../lib/tap.sh"; . "$(dirname "$0")/../lib/env.sh"; vg_ns_enter "$0" "$@"
-export LAB_STONITH_ACTION=reboot LAB_BOOT_DELAY=${LAB_BOOT_DELAY:-5}
+# The boot delay is a real server's order of magnitude: with 5 s the node
+# could rejoin before the scheduler had placed every guest elsewhere, and a
+# guest whose location prefers it then started there (a timing the test
+# must not depend on).
+export LAB_STONITH_ACTION=reboot LAB_BOOT_DELAY=${LAB_BOOT_DELAY:-30}
 . "$VG_TOP/tests/lab/scenario.sh"
 
 sc_begin 09-fence-reboot
